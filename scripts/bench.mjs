@@ -1,0 +1,117 @@
+// npm run bench: cold start (spawn → tools/list), RSS after tools/list, warm per-call latency.
+// Runs against the built-in simulated node unless PVE_API_BASE_URL is set. Prints figures; asserts nothing.
+import { spawn } from "node:child_process"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+const SERVER = new URL("../dist/server.cjs", import.meta.url).pathname
+const RUNS = Number(process.env.BENCH_RUNS ?? 10)
+const CALLS = Number(process.env.BENCH_CALLS ?? 20)
+const runtime = process.env.BENCH_RUNTIME ?? process.execPath
+const simulated = !process.env.PVE_API_BASE_URL
+const tier = process.env.MCP_TIER ?? "observe"
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const fmt = (xs, unit = "ms") =>
+  `median ${median(xs).toFixed(1)} ${unit}  (min ${Math.min(...xs).toFixed(1)}, max ${
+    Math.max(...xs).toFixed(1)
+  }, n=${xs.length})`
+
+const rssMiB = (pid) => {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))
+    return Number(line.split(/\s+/)[1]) / 1024
+  } catch {
+    return NaN
+  }
+}
+
+const start = () => {
+  const t0 = performance.now()
+  const child = spawn(runtime, [SERVER, ...(simulated ? ["--simulated"] : [])], {
+    env: { ...process.env, MCP_TIER: tier, HOMELAB_MCP_DATA_DIR: mkdtempSync(join(tmpdir(), "hmcp-bench-")) },
+    stdio: ["pipe", "pipe", "ignore"]
+  })
+  let buf = ""
+  const waiting = new Map()
+  child.stdout.on("data", (d) => {
+    buf += d
+    let i
+    while ((i = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      const msg = JSON.parse(line)
+      waiting.get(msg.id)?.(msg)
+    }
+  })
+  let id = 0
+  const request = (method, params) =>
+    new Promise((resolve) => {
+      id += 1
+      waiting.set(id, resolve)
+      child.stdin.write(JSON.stringify({ jsonrpc: "2.0", id, method, params }) + "\n")
+    })
+  const notify = (method) => child.stdin.write(JSON.stringify({ jsonrpc: "2.0", method }) + "\n")
+  return { child, request, notify, t0 }
+}
+
+const coldStart = async () => {
+  const s = start()
+  await s.request("initialize", {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "bench", version: "0" }
+  })
+  s.notify("notifications/initialized")
+  await s.request("tools/list", {})
+  const ms = performance.now() - s.t0
+  const rss = rssMiB(s.child.pid)
+  return { s, ms, rss }
+}
+
+const stop = (s) =>
+  new Promise((resolve) => {
+    s.child.once("exit", resolve)
+    s.child.stdin.end()
+  })
+
+const cold = []
+const rss = []
+for (let i = 0; i < RUNS + 1; i++) {
+  const { s, ms, rss: r } = await coldStart()
+  if (i > 0) {
+    cold.push(ms)
+    rss.push(r)
+  }
+  await stop(s)
+}
+
+const { s } = await coldStart()
+const warm = async (name, args) => {
+  const xs = []
+  for (let i = 0; i < CALLS + 2; i++) {
+    const t = performance.now()
+    const r = await s.request("tools/call", { name, arguments: args })
+    if (r.error || r.result?.isError) throw new Error(`${name} failed: ${JSON.stringify(r)}`)
+    if (i >= 2) xs.push(performance.now() - t)
+  }
+  return xs
+}
+const pct = await warm("pct_list", {})
+const census = await warm("describe_homelab", { saveSnapshot: false })
+const rssEnd = rssMiB(s.child.pid)
+await stop(s)
+
+const where = simulated ? "built-in simulated node" : process.env.PVE_API_BASE_URL
+console.log(
+  `homelab-mcp bench — ${runtime.includes("bun") ? "bun" : `node ${process.version}`}, tier ${tier}, ${where}`
+)
+console.log(`spawn → tools/list      ${fmt(cold)}   (target ≤ 150 ms median)`)
+console.log(`RSS after tools/list    ${fmt(rss, "MiB")}   (target ≤ 70 MiB)`)
+console.log(`warm pct_list           ${fmt(pct)}`)
+console.log(`warm describe_homelab   ${fmt(census)}`)
+console.log(`RSS after ${2 * CALLS + 4} calls     ${rssEnd.toFixed(1)} MiB`)

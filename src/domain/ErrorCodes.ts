@@ -1,0 +1,54 @@
+import type { ToolFailure } from "./Errors.js"
+
+export interface ErrorView {
+  readonly code: string
+  readonly message: string
+  readonly hint: string
+}
+
+type Hints = {
+  readonly [K in ToolFailure["_tag"]]: (e: Extract<ToolFailure, { _tag: K }>) => readonly [string, string]
+}
+
+const table: Hints = {
+  InvalidArguments: () => ["INVALID_ARGUMENTS", "Fix the listed arguments and call the tool again."],
+  ToolTimeout:
+    () => ["TIMEOUT", "The operation was stopped at its time limit; check the node's state before retrying."],
+  ApiUnauthorized: () => [
+    "UNAUTHORIZED",
+    "The API token was rejected (wrong, deleted or expired token, or disabled user). The operator must fix PVE_API_TOKEN_ID / PVE_API_TOKEN_SECRET; retrying will not help."
+  ],
+  ApiForbidden: (e) => [
+    "FORBIDDEN",
+    `Proxmox RBAC refused this: the token of this tier lacks ${e.privilege ?? "the privilege"}${
+      e.path === undefined ? "" : ` on ${e.path}`
+    }. This is the tier boundary working; do not retry.`
+  ],
+  ApiNotFound: () => ["NOT_FOUND", "Check the id or name; list what exists first."],
+  ApiTimeout: () => ["API_TIMEOUT", "The node did not answer in time; check the node's state before retrying."],
+  PinMismatch: () => [
+    "PIN_MISMATCH",
+    "The node presented a different key than the pinned one, so nothing was sent. A human must verify the new fingerprint out of band and update the pin."
+  ],
+  ApiUnavailable: () => ["UNAVAILABLE", "The node could not be reached or answered garbage; retry later."],
+  ApiError: () => ["API_ERROR", "Proxmox rejected the request; read its message."],
+  NotConfigured: () => ["NOT_CONFIGURED", "This needs configuration the operator has not provided."],
+  GuestNotFound: () => ["GUEST_NOT_FOUND", "Call pct_list or qm_list to see which guests exist."],
+  TaskFailed: () => ["TASK_FAILED", "The Proxmox task ended with an error; its log tail says why."],
+  StateNotReached: () => [
+    "STATE_NOT_VERIFIED",
+    "The task finished but the guest did not reach the state; check it with pct_list/qm_list."
+  ],
+  ConfirmationRequired: () => ["CONFIRMATION_REQUIRED", "Ask the user whether they want this done."],
+  ConfirmationDeclined: () => ["DECLINED", "The user did not approve this action; do not retry it."],
+  AuditUnavailable: () => [
+    "AUDIT_UNAVAILABLE",
+    "The audit log cannot be written, so no change is allowed. The operator must fix AUDIT_LOG_PATH."
+  ]
+}
+
+export const viewError = (e: ToolFailure): ErrorView => {
+  const hint = table[e._tag] as (e: ToolFailure) => readonly [string, string]
+  const [code, text] = hint(e)
+  return { code, message: e.message, hint: text }
+}

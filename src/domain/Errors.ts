@@ -1,0 +1,106 @@
+import { Schema } from "effect"
+
+/** Arguments did not match the tool's input schema; one line per issue. */
+export class InvalidArguments extends Schema.TaggedError<InvalidArguments>()("InvalidArguments", {
+  message: Schema.String,
+  issues: Schema.Array(Schema.String)
+}) {}
+
+export class ToolTimeout extends Schema.TaggedError<ToolTimeout>()("ToolTimeout", {
+  message: Schema.String,
+  tool: Schema.String,
+  timeoutMs: Schema.Number
+}) {}
+
+export class ApiUnauthorized extends Schema.TaggedError<ApiUnauthorized>()("ApiUnauthorized", {
+  message: Schema.String
+}) {}
+
+export class ApiForbidden extends Schema.TaggedError<ApiForbidden>()("ApiForbidden", {
+  message: Schema.String,
+  path: Schema.optionalWith(Schema.String, { exact: true }),
+  privilege: Schema.optionalWith(Schema.String, { exact: true })
+}) {}
+
+export class ApiNotFound extends Schema.TaggedError<ApiNotFound>()("ApiNotFound", {
+  message: Schema.String,
+  path: Schema.String
+}) {}
+
+export class ApiTimeout extends Schema.TaggedError<ApiTimeout>()("ApiTimeout", {
+  message: Schema.String,
+  timeoutMs: Schema.Number
+}) {}
+
+export class PinMismatch extends Schema.TaggedError<PinMismatch>()("PinMismatch", {
+  message: Schema.String,
+  channel: Schema.Literal("tls", "ssh"),
+  endpoint: Schema.String,
+  expected: Schema.String,
+  presented: Schema.String
+}) {}
+
+export class ApiUnavailable extends Schema.TaggedError<ApiUnavailable>()("ApiUnavailable", {
+  message: Schema.String
+}) {}
+
+export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
+  message: Schema.String,
+  status: Schema.Number
+}) {}
+
+export class NotConfigured extends Schema.TaggedError<NotConfigured>()("NotConfigured", {
+  message: Schema.String
+}) {}
+
+export class GuestNotFound extends Schema.TaggedError<GuestNotFound>()("GuestNotFound", {
+  message: Schema.String,
+  vmid: Schema.Number
+}) {}
+
+export class TaskFailed extends Schema.TaggedError<TaskFailed>()("TaskFailed", {
+  message: Schema.String,
+  upid: Schema.String,
+  exitStatus: Schema.String,
+  logTail: Schema.Array(Schema.String)
+}) {}
+
+export class StateNotReached extends Schema.TaggedError<StateNotReached>()("StateNotReached", {
+  message: Schema.String,
+  vmid: Schema.Number,
+  expected: Schema.String,
+  actual: Schema.String
+}) {}
+
+export class ConfirmationRequired extends Schema.TaggedError<ConfirmationRequired>()("ConfirmationRequired", {
+  message: Schema.String
+}) {}
+
+export class ConfirmationDeclined extends Schema.TaggedError<ConfirmationDeclined>()("ConfirmationDeclined", {
+  message: Schema.String
+}) {}
+
+export class AuditUnavailable extends Schema.TaggedError<AuditUnavailable>()("AuditUnavailable", {
+  message: Schema.String
+}) {}
+
+export type ApiFailure =
+  | ApiUnauthorized
+  | ApiForbidden
+  | ApiNotFound
+  | ApiTimeout
+  | PinMismatch
+  | ApiUnavailable
+  | ApiError
+
+export type ToolFailure =
+  | ApiFailure
+  | InvalidArguments
+  | ToolTimeout
+  | NotConfigured
+  | GuestNotFound
+  | TaskFailed
+  | StateNotReached
+  | ConfirmationRequired
+  | ConfirmationDeclined
+  | AuditUnavailable

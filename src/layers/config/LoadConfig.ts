@@ -1,0 +1,162 @@
+import { Effect, Option, Redacted } from "effect"
+import { join } from "node:path"
+import { normalizeFingerprint } from "../../domain/Fingerprint.js"
+import { ROOT_ACKNOWLEDGMENT } from "../../domain/Tier.js"
+import type { Tier } from "../../domain/Tier.js"
+import type { ApiSettings, AppConfigShape, SshSettings } from "../../services/AppConfig.js"
+import { dataDir } from "./DataDir.js"
+import { decimal, flag, integer, invalid, ordered, raw } from "./Env.js"
+
+const API_VARS = ["PVE_API_BASE_URL", "PVE_API_TOKEN_ID", "PVE_API_TOKEN_SECRET", "PVE_API_NODE"] as const
+
+const tierFrom = Effect.gen(function*() {
+  const tier = yield* raw("MCP_TIER")
+  const ack = yield* raw("MCP_HOST_ROOT_ENABLED")
+  const selected = Option.getOrElse(tier, () => "observe").trim()
+  if (!["observe", "operate", "companion"].includes(selected)) {
+    return yield* invalid(
+      "MCP_TIER",
+      selected === "root"
+        ? "MCP_TIER=root is not accepted: root is enabled only by MCP_HOST_ROOT_ENABLED on top of MCP_TIER=companion"
+        : `MCP_TIER=${JSON.stringify(selected)} must be observe, operate or companion (unset means observe)`
+    )
+  }
+  if (Option.isNone(ack)) return selected as Tier
+  if (ack.value !== ROOT_ACKNOWLEDGMENT) {
+    return yield* invalid(
+      "MCP_HOST_ROOT_ENABLED",
+      "MCP_HOST_ROOT_ENABLED is set but is not the exact acknowledgment string from the README; unset it to stay below root"
+    )
+  }
+  if (Option.isSome(tier) && selected !== "companion") {
+    return yield* invalid(
+      "MCP_TIER",
+      `MCP_TIER=${selected} contradicts MCP_HOST_ROOT_ENABLED: root builds on companion, so set MCP_TIER=companion or unset it`
+    )
+  }
+  return "root" as Tier
+})
+
+const fingerprint = (name: string) =>
+  Effect.flatMap(raw(name), (value) => {
+    if (Option.isNone(value)) return Effect.succeed(Option.none<string>())
+    const fp = normalizeFingerprint(value.value)
+    return Option.isSome(fp)
+      ? Effect.succeed(fp)
+      : Effect.fail(invalid(name, `${name} must be a SHA-256 fingerprint (SHA256:<base64> or AA:BB:… hex)`))
+  })
+
+const apiFrom = (data: string) =>
+  Effect.gen(function*() {
+    const values = yield* Effect.forEach(API_VARS, raw)
+    const missing = API_VARS.filter((_, i) => Option.isNone(values[i] ?? Option.none()))
+    if (missing.length === API_VARS.length) return Option.none<ApiSettings>()
+    if (missing.length > 0) {
+      return yield* invalid(
+        missing[0] ?? "PVE_API_BASE_URL",
+        `${missing.join(", ")} not set: the API needs all of ${API_VARS.join(", ")}`
+      )
+    }
+    const [base, tokenId, secret, node] = values.map((v) => Option.getOrElse(v, () => "").trim())
+    const url = URL.canParse(base ?? "") ? new URL(base ?? "") : undefined
+    if (url === undefined || url.protocol !== "https:" || !/\/api2\/json\/?$/.test(url.pathname)) {
+      return yield* invalid("PVE_API_BASE_URL", "PVE_API_BASE_URL must look like https://<node>:8006/api2/json")
+    }
+    if (!/^[^@!\s]+@[^@!\s]+![A-Za-z][A-Za-z0-9._-]*$/.test(tokenId ?? "")) {
+      return yield* invalid(
+        "PVE_API_TOKEN_ID",
+        "PVE_API_TOKEN_ID must be USER@REALM!TOKENNAME, e.g. mcp@pve!mcp-observe"
+      )
+    }
+    if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(node ?? "")) {
+      return yield* invalid(
+        "PVE_API_NODE",
+        "PVE_API_NODE must be the Proxmox node name (letters, digits, dashes), e.g. pve"
+      )
+    }
+    // URL drops an explicit :443 (the https default), so read the port from the text; no port means PVE's 8006.
+    const port = url.port !== ""
+      ? url.port
+      : /^https:\/\/(\[[^\]]+\]|[^/:]+):443(\/|$)/.test(base ?? "")
+      ? "443"
+      : "8006"
+    return Option.some<ApiSettings>({
+      baseUrl: `${url.protocol}//${url.hostname}:${port}${url.pathname.replace(/\/$/, "")}`,
+      endpoint: `${url.hostname}:${port}`,
+      tokenId: tokenId ?? "",
+      tokenSecret: Redacted.make(secret ?? ""),
+      node: node ?? "",
+      fingerprint: yield* fingerprint("PVE_API_TLS_FINGERPRINT"),
+      knownCertsPath: Option.getOrElse(yield* raw("PVE_API_KNOWN_CERTS_PATH"), () => join(data, "known_certs.json")),
+      timeoutMs: yield* integer("PVE_API_TIMEOUT_MS", 15_000, 500, 300_000)
+    })
+  })
+
+const sshFrom = (data: string) =>
+  Effect.gen(function*() {
+    const host = yield* raw("SSH_HOST")
+    if (Option.isNone(host)) return Option.none<SshSettings>()
+    return Option.some<SshSettings>({
+      host: host.value.trim(),
+      port: yield* integer("SSH_PORT", 22, 1, 65_535),
+      user: Option.getOrElse(yield* raw("SSH_USER"), () => "root"),
+      keyPath: Option.getOrElse(yield* raw("SSH_KEY_PATH"), () => ""),
+      fingerprint: yield* fingerprint("SSH_HOST_KEY_FINGERPRINT"),
+      knownHostsPath: Option.getOrElse(yield* raw("SSH_KNOWN_HOSTS_PATH"), () => join(data, "known_hosts.json"))
+    })
+  })
+
+/** Reads and validates the whole configuration once; the first problem found is reported. */
+export const loadConfig = (options: { readonly simulated: boolean }) =>
+  Effect.gen(function*() {
+    const tier = yield* tierFrom
+    const data = yield* dataDir()
+    const simulated = options.simulated || (yield* flag("HOMELAB_MCP_SIMULATED"))
+    const api = yield* apiFrom(data)
+    if (!simulated && Option.isNone(api)) {
+      return yield* invalid(
+        "PVE_API_BASE_URL",
+        "PVE_API_BASE_URL is not set: configure PVE_API_BASE_URL, PVE_API_TOKEN_ID, PVE_API_TOKEN_SECRET and PVE_API_NODE, or run with --simulated"
+      )
+    }
+    const ssh = yield* sshFrom(data)
+    if (tier === "root" && !simulated && Option.isNone(ssh)) {
+      return yield* invalid("SSH_HOST", "root tier needs the companion SSH credentials: set SSH_HOST and SSH_KEY_PATH")
+    }
+    const queryAuditMaxLimit = yield* integer("QUERY_AUDIT_MAX_LIMIT", 200, 1, 1000)
+    const queryAuditDefaultLimit = yield* integer("QUERY_AUDIT_DEFAULT_LIMIT", 50, 1, 1000)
+    if (queryAuditDefaultLimit > queryAuditMaxLimit) {
+      return yield* invalid(
+        "QUERY_AUDIT_DEFAULT_LIMIT",
+        `QUERY_AUDIT_DEFAULT_LIMIT must not exceed QUERY_AUDIT_MAX_LIMIT (${queryAuditMaxLimit})`
+      )
+    }
+    const health = {
+      loadWarnRatio: yield* decimal("HEALTH_LOAD_WARN_RATIO", 0.8, 0, 1000),
+      loadCritRatio: yield* decimal("HEALTH_LOAD_CRIT_RATIO", 1.5, 0, 1000),
+      memWarnPct: yield* decimal("HEALTH_MEM_WARN_PCT", 85, 0, 100),
+      memCritPct: yield* decimal("HEALTH_MEM_CRIT_PCT", 95, 0, 100),
+      fsWarnPct: yield* decimal("HEALTH_FS_WARN_PCT", 80, 0, 100),
+      fsCritPct: yield* decimal("HEALTH_FS_CRIT_PCT", 90, 0, 100)
+    }
+    yield* ordered("HEALTH_LOAD_WARN_RATIO", health.loadWarnRatio, "HEALTH_LOAD_CRIT_RATIO", health.loadCritRatio)
+    yield* ordered("HEALTH_MEM_WARN_PCT", health.memWarnPct, "HEALTH_MEM_CRIT_PCT", health.memCritPct)
+    yield* ordered("HEALTH_FS_WARN_PCT", health.fsWarnPct, "HEALTH_FS_CRIT_PCT", health.fsCritPct)
+    const path = (name: string, file: string) => Effect.map(raw(name), Option.getOrElse(() => join(data, file)))
+    return {
+      tier,
+      simulated,
+      dataDir: data,
+      api,
+      ssh,
+      auditLogPath: yield* path("AUDIT_LOG_PATH", "audit.jsonl"),
+      backupDir: yield* path("BACKUP_DIR", "backups"),
+      censusDir: yield* path("CENSUS_DIR", "census"),
+      queryAuditDefaultLimit,
+      queryAuditMaxLimit,
+      health,
+      verifyTimeoutMs: yield* integer("GUEST_VERIFY_TIMEOUT_MS", 60_000, 1000, 600_000),
+      verifyIntervalMs: yield* integer("GUEST_VERIFY_INTERVAL_MS", 1000, 100, 60_000),
+      strictPrivileges: yield* flag("HOMELAB_MCP_STRICT_PRIVILEGES")
+    } satisfies AppConfigShape
+  })

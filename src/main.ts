@@ -1,0 +1,100 @@
+import { NodeRuntime } from "@effect/platform-node"
+import { Effect, Logger, LogLevel } from "effect"
+import { COMMIT, SERVER_NAME, VERSION } from "./domain/BuildInfo.js"
+import type { Plan, TierPlan } from "./layers/AppLayer.js"
+import { planFor } from "./layers/AppLayer.js"
+import { loadConfig } from "./layers/config/LoadConfig.js"
+import { serveStdio } from "./layers/McpServer.js"
+import type { ToolContext } from "./services/ToolContext.js"
+import { banner, callTool, listTools, verify } from "./tools/Commands.js"
+
+const HELP = `${SERVER_NAME} ${VERSION} — tiered, least-privilege MCP server for a Proxmox VE node
+
+Usage:
+  homelab-mcp [--simulated]                    serve MCP over stdio (what Claude Code spawns)
+  homelab-mcp tools [--simulated]              list the tools registered at the configured tier
+  homelab-mcp call <tool> ['<json args>']      run one tool through the MCP code path and print its result
+  homelab-mcp verify                           check the audit log's hash chain; non-zero exit on any problem
+  homelab-mcp --version | --help
+
+Options:
+  --simulated    use the built-in simulated Proxmox node (also HOMELAB_MCP_SIMULATED=1); nothing real is touched
+
+Configuration (environment, read once at startup; invalid values stop the server with one line naming the variable):
+  MCP_TIER                   observe (default) | operate | companion
+  MCP_HOST_ROOT_ENABLED      the exact acknowledgment string enables root on top of companion
+  PVE_API_BASE_URL           https://<node>:8006/api2/json
+  PVE_API_TOKEN_ID           e.g. mcp@pve!mcp-observe
+  PVE_API_TOKEN_SECRET       the token's secret (never logged)
+  PVE_API_NODE               the node name, e.g. pve
+  PVE_API_TLS_FINGERPRINT    SHA256:<base64> pin of the API certificate (unset: trust on first use, recorded in
+                             PVE_API_KNOWN_CERTS_PATH); a mismatch refuses before the token is sent
+  PVE_API_TIMEOUT_MS         per-request timeout (15000)
+  AUDIT_LOG_PATH, BACKUP_DIR, CENSUS_DIR, HOMELAB_MCP_DATA_DIR   local data locations
+  QUERY_AUDIT_DEFAULT_LIMIT, QUERY_AUDIT_MAX_LIMIT, HEALTH_*     limits and thresholds
+
+See README.md for registration with Claude Code and Claude Desktop.`
+
+type Command =
+  | { readonly _tag: "serve" }
+  | { readonly _tag: "tools" }
+  | { readonly _tag: "call"; readonly tool: string; readonly json: string }
+  | { readonly _tag: "verify" }
+
+const parse = (argv: ReadonlyArray<string>): Command | string => {
+  const [first, ...rest] = argv
+  if (first === undefined) return { _tag: "serve" }
+  if (first === "tools" && rest.length === 0) return { _tag: "tools" }
+  if (first === "verify" && rest.length === 0) return { _tag: "verify" }
+  if (first === "call" && rest[0] !== undefined && rest.length <= 2) {
+    return { _tag: "call", tool: rest[0], json: rest[1] ?? "{}" }
+  }
+  return `unknown command line: ${argv.join(" ")} (see --help)`
+}
+
+const runPlan = <Tag extends string, R>(plan: TierPlan<Tag, R>, command: Command) => {
+  const program = command._tag === "serve"
+    ? Effect.zipRight(banner, Effect.scoped(serveStdio(plan.tools))).pipe(Effect.as(0))
+    : command._tag === "tools"
+    ? Effect.as(listTools(plan.tools), 0)
+    : command._tag === "call"
+    ? callTool(plan.tools, command.tool, command.json)
+    : verify
+  // Every tier's layer provides the services the commands use (ServerInfo, ProxmoxApi, AuditLog); the bridge and
+  // the CLI provide ToolContext per call.
+  return Effect.provide(program as Effect.Effect<number, never, Exclude<R, ToolContext>>, plan.layer)
+}
+
+const dispatch = (plan: Plan, command: Command) =>
+  plan._tag === "observe" ? runPlan(plan, command) : runPlan(plan, command)
+
+const main = Effect.gen(function*() {
+  const args = process.argv.slice(2)
+  if (args.includes("--help") || args.includes("-h")) return yield* Effect.sync(() => process.stdout.write(`${HELP}\n`))
+  if (args.includes("--version")) return yield* Effect.sync(() => process.stdout.write(`${VERSION} (${COMMIT})\n`))
+  const simulated = args.includes("--simulated")
+  const command = parse(args.filter((a) => a !== "--simulated"))
+  if (typeof command === "string") {
+    process.stderr.write(`${SERVER_NAME}: ${command}\n`)
+    process.exitCode = 2
+    return
+  }
+  const config = yield* loadConfig({ simulated })
+  const code = yield* dispatch(planFor(config), command)
+  process.exitCode = code
+}).pipe(
+  Effect.catchAll((e: { readonly message: string }) =>
+    Effect.sync(() => {
+      process.stderr.write(`${SERVER_NAME}: ${e.message}\n`)
+      process.exitCode = 2
+    })
+  )
+)
+
+const StderrLogger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
+
+main.pipe(
+  Effect.provide(StderrLogger),
+  Logger.withMinimumLogLevel(LogLevel.Info),
+  NodeRuntime.runMain({ disablePrettyLogger: true, teardown: (_exit, onExit) => onExit(Number(process.exitCode ?? 0)) })
+)

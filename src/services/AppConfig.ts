@@ -1,0 +1,57 @@
+import type { Option, Redacted } from "effect"
+import { Context } from "effect"
+import type { Tier } from "../domain/Tier.js"
+
+export interface ApiSettings {
+  /** Base URL including `/api2/json`. */
+  readonly baseUrl: string
+  /** `host:port` of the API, the key of the TOFU certificate store. */
+  readonly endpoint: string
+  readonly tokenId: string
+  readonly tokenSecret: Redacted.Redacted<string>
+  readonly node: string
+  /** Normalised `SHA256:<base64>` pin, when configured. */
+  readonly fingerprint: Option.Option<string>
+  readonly knownCertsPath: string
+  readonly timeoutMs: number
+}
+
+export interface SshSettings {
+  readonly host: string
+  readonly port: number
+  readonly user: string
+  readonly keyPath: string
+  readonly fingerprint: Option.Option<string>
+  readonly knownHostsPath: string
+}
+
+export interface HealthThresholds {
+  readonly loadWarnRatio: number
+  readonly loadCritRatio: number
+  readonly memWarnPct: number
+  readonly memCritPct: number
+  readonly fsWarnPct: number
+  readonly fsCritPct: number
+}
+
+export interface AppConfigShape {
+  readonly tier: Tier
+  readonly simulated: boolean
+  readonly dataDir: string
+  /** Empty when the API is not configured (only possible with --simulated). */
+  readonly api: Option.Option<ApiSettings>
+  readonly ssh: Option.Option<SshSettings>
+  readonly auditLogPath: string
+  readonly backupDir: string
+  readonly censusDir: string
+  readonly queryAuditDefaultLimit: number
+  readonly queryAuditMaxLimit: number
+  readonly health: HealthThresholds
+  /** How long lifecycle tools poll for the final guest state after the task ended. */
+  readonly verifyTimeoutMs: number
+  readonly verifyIntervalMs: number
+  /** Refuse to start when the token is broader than the tier (issue: doctor/setup). */
+  readonly strictPrivileges: boolean
+}
+
+export class AppConfig extends Context.Tag("homelab-mcp/AppConfig")<AppConfig, AppConfigShape>() {}

@@ -1,0 +1,20 @@
+import { Context } from "effect"
+import type { Tier } from "../domain/Tier.js"
+
+export interface ServerInfoShape {
+  readonly name: string
+  readonly version: string
+  readonly commit: string
+  readonly runtime: string
+  readonly tier: Tier
+  readonly simulated: boolean
+  readonly node: string
+  readonly apiEndpoint: string
+  readonly sshEndpoint: string | null
+  readonly tools: ReadonlyArray<string>
+  readonly dataPaths: Readonly<Record<string, string>>
+  readonly warnings: ReadonlyArray<string>
+}
+
+/** What the server knows about itself, assembled once at startup. */
+export class ServerInfo extends Context.Tag("homelab-mcp/ServerInfo")<ServerInfo, ServerInfoShape>() {}
