@@ -32,5 +32,13 @@ export default tseslint.config(
   {
     files: ["scripts/**", "test/**"],
     rules: { "no-console": "off" }
+  },
+  {
+    files: ["scripts/loader.cjs"],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "writable", __filename: "readonly", __dirname: "readonly", __APP_CODE__: "readonly" }
+    },
+    rules: { "@typescript-eslint/no-require-imports": "off", "no-empty": ["error", { allowEmptyCatch: true }] }
   }
 )

@@ -1,7 +1,9 @@
 // Bundles src/main.ts into one CommonJS file, dist/server.cjs, with the version and build commit stamped in.
+// The application is embedded in a small launcher (scripts/loader.cjs) that keeps a V8 code cache.
 import { build } from "esbuild"
 import { execSync } from "node:child_process"
-import { chmodSync, readFileSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
 const commit = (() => {
@@ -15,7 +17,7 @@ const commit = (() => {
   }
 })()
 
-await build({
+const result = await build({
   entryPoints: ["src/main.ts"],
   outfile: "dist/server.cjs",
   bundle: true,
@@ -23,15 +25,21 @@ await build({
   format: "cjs",
   target: "node20",
   minify: true,
-  sourcemap: "linked",
+  write: false,
   legalComments: "none",
   external: ["*.node"],
-  banner: { js: "#!/usr/bin/env node" },
   define: {
     __HOMELAB_MCP_VERSION__: JSON.stringify(pkg.version),
     __HOMELAB_MCP_COMMIT__: JSON.stringify(commit)
   },
   logLevel: "warning"
 })
+const app = result.outputFiles[0].text
+const id = createHash("sha256").update(app).digest("hex").slice(0, 16)
+const loader = readFileSync(new URL("./loader.cjs", import.meta.url), "utf8")
+  .replace("__APP_ID__", id)
+  .replace("__APP_CODE__", () => JSON.stringify(app))
+mkdirSync("dist", { recursive: true })
+writeFileSync("dist/server.cjs", loader)
 chmodSync("dist/server.cjs", 0o755)
-console.error(`built dist/server.cjs ${pkg.version} (${commit})`)
+console.error(`built dist/server.cjs ${pkg.version} (${commit}), app ${(app.length / 1024).toFixed(0)} KiB, id ${id}`)

@@ -1,4 +1,4 @@
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Logger, LogLevel } from "effect"
 import { COMMIT, SERVER_NAME, VERSION } from "./domain/BuildInfo.js"
 import type { Plan, TierPlan } from "./layers/AppLayer.js"

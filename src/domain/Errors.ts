@@ -104,3 +104,10 @@ export type ToolFailure =
   | ConfirmationRequired
   | ConfirmationDeclined
   | AuditUnavailable
+
+/**
+ * Failures that mean the node's identity or our credentials are wrong. Multi-section tools (census, health) never
+ * fold these into a per-section error: the whole call fails closed with them.
+ */
+export const isTrustFailure = (e: { readonly _tag: string }): e is PinMismatch | ApiUnauthorized =>
+  e._tag === "PinMismatch" || e._tag === "ApiUnauthorized"

@@ -1,4 +1,4 @@
-import { NodeFileSystem } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Layer, Option } from "effect"
 import { COMMIT, SERVER_NAME, VERSION } from "../domain/BuildInfo.js"
 import type { NotConfigured } from "../domain/Errors.js"

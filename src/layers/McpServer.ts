@@ -7,6 +7,7 @@ import { Deferred, Duration, Effect, Runtime } from "effect"
 import { SERVER_NAME, VERSION } from "../domain/BuildInfo.js"
 import { ToolContext } from "../services/ToolContext.js"
 import type { McpTool, ToolResult } from "../tools/Tool.js"
+import { elicitationValidator } from "./ElicitationValidator.js"
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>
 
@@ -58,7 +59,10 @@ export const makeMcpServer = <R>(tools: ReadonlyArray<McpTool<R | ToolContext>>)
     const runtime = yield* Effect.runtime<Exclude<R, ToolContext>>()
     const byName = new Map(tools.map((t) => [t.name, t]))
     const listed = tools.map((t) => t.listEntry)
-    const server = new Server({ name: SERVER_NAME, version: VERSION }, { capabilities: { tools: {} } })
+    const server = new Server({ name: SERVER_NAME, version: VERSION }, {
+      capabilities: { tools: {} },
+      jsonSchemaValidator: elicitationValidator
+    })
     server.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: listed.map((t) => ({ ...t })) }))
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
       const tool = byName.get(req.params.name)

@@ -79,7 +79,7 @@ export const makeProxmoxApiHttp = (settings: ApiSettings): Effect.Effect<Proxmox
       const label = `${req.method} ${req.path}`
       const encoded = encodeParams(req.params)
       const inBody = req.method === "POST" || req.method === "PUT"
-      const path = `${prefix}${encodeURI(req.path)}`
+      const path = `${prefix}${req.path.split("/").map(encodeURIComponent).join("/")}`
       const once = pinnedRequest({
         host,
         port,

@@ -47,8 +47,6 @@ export interface SimulatedNodeOptions {
 
 const MAX_LOG = 10_000
 
-const decode = (segment: string) => Either.getOrElse(Either.try(() => decodeURIComponent(segment)), () => segment)
-
 /** `/nodes/pve/?a=1` → path `/nodes/pve` and any query parameters folded into `params`. */
 const normalise = (req: ApiRequest): { readonly path: string; readonly params: ApiParams } => {
   const [rawPath = "", query] = req.path.split("?", 2)
@@ -87,7 +85,7 @@ export const makeSimulatedNode = (
         yield* Ref.update(log, (l) => [...(l.length >= MAX_LOG ? l.slice(1) : l), line])
         yield* faults.apply(line, path)
         const nowMs = yield* Clock.currentTimeMillis
-        const segments = path.split("/").filter((s) => s !== "").map(decode)
+        const segments = path.split("/").filter((s) => s !== "")
         const reply = yield* Ref.modify(state, (s) => {
           const settled = settle(s, nowMs)
           const r = route({ method: req.method, path, segments, params, role, nowMs, state: settled })

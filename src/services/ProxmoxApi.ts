@@ -8,7 +8,7 @@ export type ApiParams = Readonly<Record<string, string | number | boolean | unde
 
 export interface ApiRequest {
   readonly method: HttpMethod
-  /** Path relative to `/api2/json`, starting with `/`. */
+  /** Path relative to `/api2/json`, starting with `/`, with raw (unencoded) segments: the transport encodes them. */
   readonly path: string
   /** Query string for GET/DELETE, form body for POST/PUT. */
   readonly params?: ApiParams

@@ -2,6 +2,7 @@ import { Clock, Effect, Option, Schema } from "effect"
 import type { Sections } from "../domain/Census.js"
 import { Census, CENSUS_SECTIONS, CensusSection } from "../domain/Census.js"
 import { computeDrift } from "../domain/CensusDrift.js"
+import { isTrustFailure } from "../domain/Errors.js"
 import { CensusStore } from "../services/CensusStore.js"
 import { readsNode } from "./Annotations.js"
 import type { SectionFailure } from "./census/ApiSections.js"
@@ -52,14 +53,17 @@ export const describeHomelab = defineTool({
       const store = yield* CensusStore
       const errors: Array<SectionFailure> = []
       const sections: { -readonly [K in keyof Sections]: Sections[K] } = {}
-      const guard = <A, E extends { readonly message: string }, R>(
+      const guard = <A, E extends { readonly _tag: string; readonly message: string }, R>(
         s: CensusSection,
         probe: string,
         eff: Effect.Effect<A, E, R>
       ) =>
         eff.pipe(
           Effect.map(Option.some),
-          Effect.catchAll((e) => Effect.sync(() => errors.push(failure(s, probe)(e))).pipe(Effect.as(Option.none())))
+          Effect.catchIf(
+            (e) => !isTrustFailure(e),
+            (e) => Effect.sync(() => errors.push(failure(s, probe)(e))).pipe(Effect.as(Option.none()))
+          )
         )
       const [node, storage, network, guests] = yield* Effect.all([
         want("node") ? guard("node", "nodeStatus", nodeSection) : Effect.succeed(Option.none()),

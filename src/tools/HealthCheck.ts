@@ -1,4 +1,5 @@
 import { Effect, Schema } from "effect"
+import { isTrustFailure } from "../domain/Errors.js"
 import type { HealthSection } from "../domain/Health.js"
 import {
   Finding,
@@ -121,14 +122,18 @@ export const healthCheck = defineTool({
     Effect.gen(function*() {
       const requested = input.sections ?? HEALTH_SECTIONS
       const errors: Array<{ section: string; error: string }> = []
-      const run = <R>(
+      const run = <E extends { readonly _tag: string; readonly message: string }, R>(
         section: HealthSection,
-        eff: Effect.Effect<ReadonlyArray<Finding>, { readonly message: string }, R>
+        eff: Effect.Effect<ReadonlyArray<Finding>, E, R>
       ) =>
         requested.includes(section)
           ? eff.pipe(
-            Effect.catchAll((e) =>
-              Effect.sync(() => errors.push({ section, error: e.message })).pipe(Effect.as<ReadonlyArray<Finding>>([]))
+            Effect.catchIf(
+              (e) => !isTrustFailure(e),
+              (e) =>
+                Effect.sync(() => errors.push({ section, error: e.message })).pipe(
+                  Effect.as<ReadonlyArray<Finding>>([])
+                )
             )
           )
           : Effect.succeed<ReadonlyArray<Finding>>([])

@@ -57,6 +57,16 @@ describe("ProxmoxApiHttp: TLS pinning", () => {
         expect(req?.headers.get("connection")).toBe("close")
       })))
 
+  it.live("raw path segments are percent-encoded exactly once (a UPID survives the round trip)", () =>
+    withServer("a", ok, (srv) =>
+      Effect.gen(function*() {
+        const upid = "UPID:pve:000283DA:000F42A0:6B05B685:vzstart:102:mcp@pve!operate:"
+        yield* call(srv, { method: "GET", path: `/nodes/pve/tasks/${upid}/status` })
+        const target = srv.requests[0]?.target ?? ""
+        expect(target).toBe(`/api2/json/nodes/pve/tasks/${encodeURIComponent(upid)}/status`)
+        expect(decodeURIComponent(target.split("/")[6] ?? "")).toBe(upid)
+      })))
+
   it.live("mismatching pin: PinMismatch, and the server received zero application bytes", () =>
     withServer("a", ok, (srv) =>
       Effect.gen(function*() {

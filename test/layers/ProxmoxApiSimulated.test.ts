@@ -22,9 +22,8 @@ const list = (u: unknown): ReadonlyArray<Rec> => u as ReadonlyArray<Rec>
 const statusOf = (type: "lxc" | "qemu", vmid: number) =>
   Effect.map(get(`/nodes/pve/${type}/${vmid}/status/current`), (s) => rec(s)["status"])
 
-const taskOf = (upid: string) => Effect.map(get(`/nodes/pve/tasks/${encodeURIComponent(upid)}/status`), rec)
-const logOf = (upid: string) =>
-  Effect.map(get(`/nodes/pve/tasks/${encodeURIComponent(upid)}/log`, { start: 0, limit: 500 }), list)
+const taskOf = (upid: string) => Effect.map(get(`/nodes/pve/tasks/${upid}/status`), rec)
+const logOf = (upid: string) => Effect.map(get(`/nodes/pve/tasks/${upid}/log`, { start: 0, limit: 500 }), list)
 
 const failureOf = <A, E>(effect: Effect.Effect<A, E, ProxmoxApi | SimNode>) =>
   Effect.flatMap(

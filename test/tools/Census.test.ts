@@ -74,6 +74,19 @@ describe("describe_homelab over the API", () => {
     }).pipe(Effect.provide(h.layer))
   })
 
+  it.effect("fails closed as a whole on a pin mismatch or a rejected token, never as a section error", () => {
+    const h = harness("observe")
+    return Effect.gen(function*() {
+      const sim = yield* SimNode
+      yield* sim.injectFault({ match: "GET /nodes/pve/status", action: "pinMismatch" })
+      expect(failed(yield* call(h.plan, "describe_homelab", { saveSnapshot: false })).code).toBe("PIN_MISMATCH")
+      expect(failed(yield* call(h.plan, "health_check", {})).code).toBe("PIN_MISMATCH")
+      yield* sim.clearFaults
+      yield* sim.injectFault({ match: "*", action: "status", status: 401, message: "invalid token value!" })
+      expect(failed(yield* call(h.plan, "health_check", { sections: ["storage"] })).code).toBe("UNAUTHORIZED")
+    }).pipe(Effect.provide(h.layer))
+  })
+
   it.effect("reports drift against the previous stored census, only for compared sections", () => {
     const h = harness("observe")
     return Effect.gen(function*() {

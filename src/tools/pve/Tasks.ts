@@ -27,7 +27,7 @@ const POLL = Duration.millis(400)
 const logTail = (node: string, upid: string) =>
   call(Schema.Array(LogLine), {
     method: "GET",
-    path: `/nodes/${node}/tasks/${encodeURIComponent(upid)}/log`,
+    path: `/nodes/${node}/tasks/${upid}/log`,
     params: { start: 0, limit: 5000 }
   }).pipe(
     Effect.map((lines) => lines.slice(-LOG_TAIL).map((l) => l.t)),
@@ -54,7 +54,7 @@ export const waitTask = (
     while (true) {
       const status = yield* call(TaskStatus, {
         method: "GET",
-        path: `/nodes/${node}/tasks/${encodeURIComponent(raw)}/status`
+        path: `/nodes/${node}/tasks/${raw}/status`
       })
       const elapsed = (yield* Clock.currentTimeMillis) - started
       if (status.status !== "running") {
