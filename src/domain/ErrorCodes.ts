@@ -41,6 +41,11 @@ const table: Hints = {
   ],
   ConfirmationRequired: () => ["CONFIRMATION_REQUIRED", "Ask the user whether they want this done."],
   ConfirmationDeclined: () => ["DECLINED", "The user did not approve this action; do not retry it."],
+  SshUnavailable: () => ["SSH_UNAVAILABLE", "The SSH connection to the node failed; it reconnects on the next call."],
+  SshTimeout: () => [
+    "SSH_TIMEOUT",
+    "The command did not finish in time and its channel was closed; it may still have had effects on the node."
+  ],
   AuditUnavailable: () => [
     "AUDIT_UNAVAILABLE",
     "The audit log cannot be written, so no change is allowed. The operator must fix AUDIT_LOG_PATH."

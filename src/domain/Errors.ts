@@ -84,6 +84,19 @@ export class AuditUnavailable extends Schema.TaggedError<AuditUnavailable>()("Au
   message: Schema.String
 }) {}
 
+/** The SSH connection could not be made or was lost (refused, reset, auth failure, handshake error). */
+export class SshUnavailable extends Schema.TaggedError<SshUnavailable>()("SshUnavailable", {
+  message: Schema.String
+}) {}
+
+/** A command outlived its node-side timeout and the client backstop closed its channel. */
+export class SshTimeout extends Schema.TaggedError<SshTimeout>()("SshTimeout", {
+  message: Schema.String,
+  timeoutMs: Schema.Number
+}) {}
+
+export type SshFailure = SshUnavailable | SshTimeout | PinMismatch
+
 export type ApiFailure =
   | ApiUnauthorized
   | ApiForbidden
@@ -104,6 +117,8 @@ export type ToolFailure =
   | ConfirmationRequired
   | ConfirmationDeclined
   | AuditUnavailable
+  | SshUnavailable
+  | SshTimeout
 
 /**
  * Failures that mean the node's identity or our credentials are wrong. Multi-section tools (census, health) never

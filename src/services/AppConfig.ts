@@ -23,6 +23,10 @@ export interface SshSettings {
   readonly keyPath: string
   readonly fingerprint: Option.Option<string>
   readonly knownHostsPath: string
+  /** Base delay of the reconnect backoff (`SSH_RECONNECT_DELAY_MS`). */
+  readonly reconnectDelayMs: number
+  /** Client backstop added on top of the node-side timeout (`SSH_COMMAND_TIMEOUT_GRACE_MS`). */
+  readonly commandGraceMs: number
 }
 
 export interface HealthThresholds {

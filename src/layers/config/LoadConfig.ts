@@ -102,7 +102,9 @@ const sshFrom = (data: string) =>
       user: Option.getOrElse(yield* raw("SSH_USER"), () => "root"),
       keyPath: Option.getOrElse(yield* raw("SSH_KEY_PATH"), () => ""),
       fingerprint: yield* fingerprint("SSH_HOST_KEY_FINGERPRINT"),
-      knownHostsPath: Option.getOrElse(yield* raw("SSH_KNOWN_HOSTS_PATH"), () => join(data, "known_hosts.json"))
+      knownHostsPath: Option.getOrElse(yield* raw("SSH_KNOWN_HOSTS_PATH"), () => join(data, "known_hosts.json")),
+      reconnectDelayMs: yield* integer("SSH_RECONNECT_DELAY_MS", 3000, 100, 600_000),
+      commandGraceMs: yield* integer("SSH_COMMAND_TIMEOUT_GRACE_MS", 10_000, 1000, 600_000)
     })
   })
 
