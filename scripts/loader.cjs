@@ -62,9 +62,14 @@ if (file && (cached === undefined || script.cachedDataRejected)) {
       const tmp = `${file}.${process.pid}.tmp`
       fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 })
       fs.renameSync(tmp, file)
+      // Only the newest build's cache is kept.
+      for (const name of fs.readdirSync(dir)) {
+        if (name.endsWith(".bin") && path.join(dir, name) !== file) fs.rmSync(path.join(dir, name), { force: true })
+      }
     } catch {}
   }
   setTimeout(write, 1000).unref()
   process.once("exit", write)
 }
+cached = undefined
 script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname)

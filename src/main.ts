@@ -1,10 +1,13 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Logger, LogLevel } from "effect"
+import { Effect, Layer, Logger, LogLevel } from "effect"
 import { COMMIT, SERVER_NAME, VERSION } from "./domain/BuildInfo.js"
 import type { Plan, TierPlan } from "./layers/AppLayer.js"
 import { planFor } from "./layers/AppLayer.js"
+import { AuditLogJsonl } from "./layers/AuditLogJsonl.js"
 import { loadConfig } from "./layers/config/LoadConfig.js"
 import { serveStdio } from "./layers/McpServer.js"
+import { AppConfig } from "./services/AppConfig.js"
 import type { ToolContext } from "./services/ToolContext.js"
 import { banner, callTool, listTools, verify } from "./tools/Commands.js"
 
@@ -35,11 +38,12 @@ Configuration (environment, read once at startup; invalid values stop the server
 
 See README.md for registration with Claude Code and Claude Desktop.`
 
-type Command =
+type PlanCommand =
   | { readonly _tag: "serve" }
   | { readonly _tag: "tools" }
   | { readonly _tag: "call"; readonly tool: string; readonly json: string }
-  | { readonly _tag: "verify" }
+
+type Command = PlanCommand | { readonly _tag: "verify" }
 
 const parse = (argv: ReadonlyArray<string>): Command | string => {
   const [first, ...rest] = argv
@@ -52,21 +56,24 @@ const parse = (argv: ReadonlyArray<string>): Command | string => {
   return `unknown command line: ${argv.join(" ")} (see --help)`
 }
 
-const runPlan = <Tag extends string, R>(plan: TierPlan<Tag, R>, command: Command) => {
+const runPlan = <Tag extends string, R>(plan: TierPlan<Tag, R>, command: PlanCommand) => {
   const program = command._tag === "serve"
     ? Effect.zipRight(banner, Effect.scoped(serveStdio(plan.tools))).pipe(Effect.as(0))
     : command._tag === "tools"
     ? Effect.as(listTools(plan.tools), 0)
-    : command._tag === "call"
-    ? callTool(plan.tools, command.tool, command.json)
-    : verify
+    : callTool(plan.tools, command.tool, command.json)
   // Every tier's layer provides the services the commands use (ServerInfo, ProxmoxApi, AuditLog); the bridge and
   // the CLI provide ToolContext per call.
   return Effect.provide(program as Effect.Effect<number, never, Exclude<R, ToolContext>>, plan.layer)
 }
 
-const dispatch = (plan: Plan, command: Command) =>
-  plan._tag === "observe" ? runPlan(plan, command) : runPlan(plan, command)
+/** One branch per plan so each call site is checked against that tier's exact requirements. */
+const dispatch = (plan: Plan, command: PlanCommand) =>
+  plan._tag === "observe"
+    ? runPlan(plan, command)
+    : plan._tag === "operate"
+    ? runPlan(plan, command)
+    : runPlan(plan, command)
 
 const main = Effect.gen(function*() {
   const args = process.argv.slice(2)
@@ -77,6 +84,13 @@ const main = Effect.gen(function*() {
   if (typeof command === "string") {
     process.stderr.write(`${SERVER_NAME}: ${command}\n`)
     process.exitCode = 2
+    return
+  }
+  if (command._tag === "verify") {
+    // Only the local stores are needed: no API or SSH credentials, no connection to the node.
+    const config = yield* loadConfig({ simulated, needsNode: false })
+    const audit = AuditLogJsonl.pipe(Layer.provide(Layer.merge(Layer.succeed(AppConfig, config), NodeFileSystem.layer)))
+    process.exitCode = yield* Effect.provide(verify, audit)
     return
   }
   const config = yield* loadConfig({ simulated })

@@ -1,12 +1,11 @@
 import { Schema } from "effect"
+import { opt } from "./SchemaUtil.js"
 import { Tier } from "./Tier.js"
 
 export const GENESIS_HASH = "0".repeat(64)
 
 export const AuditOutcomeKind = Schema.Literal("ok", "error", "refused", "timeout", "interrupted")
 export type AuditOutcomeKind = typeof AuditOutcomeKind.Type
-
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { exact: true })
 
 export const AuditErrorInfo = Schema.Struct({ code: Schema.String, message: Schema.String })
 

@@ -13,6 +13,8 @@ export interface ChainProblem {
 export interface ChainReport {
   /** Every line that decoded as an `AuditRecord`, in file order. */
   readonly records: ReadonlyArray<AuditRecord>
+  /** The 1-based line of each record, parallel to `records`. */
+  readonly lines: ReadonlyArray<number>
   /** The first chain break first, then every other problem in line order. */
   readonly problems: ReadonlyArray<ChainProblem>
   /** True when the hash chain (parse, seq, prevHash, hash, trailing newline) holds to the last line. */
@@ -70,6 +72,7 @@ export const parseLine = (
  */
 export const verifyLines = (lines: ReadonlyArray<string>): ChainReport => {
   const records: Array<AuditRecord> = []
+  const recordLines: Array<number> = []
   const chain: Array<ChainProblem> = []
   const other: Array<ChainProblem> = []
   const intents = new Map<string, AuditRecord>()
@@ -91,6 +94,7 @@ export const verifyLines = (lines: ReadonlyArray<string>): ChainReport => {
     if (hashRecord(raw, record.prevHash) !== record.hash) reasons.push("hash does not match the content (edited)")
     if (reasons.length > 0) chain.push({ line, seq, reason: reasons.join("; ") })
     records.push(record)
+    recordLines.push(line)
     head = { seq, hash: record.hash }
     if (record.kind === "intent") {
       if (intents.has(record.id)) other.push({ line, seq, reason: `a second intent with id ${record.id}` })
@@ -107,7 +111,13 @@ export const verifyLines = (lines: ReadonlyArray<string>): ChainReport => {
   })
   const [first, ...restChain] = chain
   const rest = [...restChain, ...other].sort((a, b) => a.line - b.line)
-  return { records, problems: first === undefined ? rest : [first, ...rest], intact: chain.length === 0, head }
+  return {
+    records,
+    lines: recordLines,
+    problems: first === undefined ? rest : [first, ...rest],
+    intact: chain.length === 0,
+    head
+  }
 }
 
 /** Verify the whole text of a log file: `verifyLines` plus the rule that a non-empty log ends with a newline. */

@@ -1,6 +1,5 @@
 import { Schema } from "effect"
-
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { exact: true })
+import { opt } from "./SchemaUtil.js"
 
 export const CENSUS_SECTIONS = ["node", "storage", "network", "containers", "vms", "services", "tailscale"] as const
 export const CensusSection = Schema.Literal(...CENSUS_SECTIONS)
@@ -23,7 +22,10 @@ export const NodeSection = Schema.Struct({
   cpu: Schema.Number,
   load: Schema.Array(Schema.Number),
   memBytes: Schema.Number,
-  memUsedBytes: Schema.Number
+  memUsedBytes: Schema.Number,
+  /** Companion: `zpool status -x`, and the host's failed systemd units. */
+  zpool: opt(Schema.Struct({ healthy: Schema.Boolean, detail: Schema.String })),
+  failedUnits: opt(Schema.Array(Schema.String))
 })
 
 export const StorageItem = Schema.Struct({
@@ -58,9 +60,41 @@ export const GuestItem = Schema.Struct({
   name: Schema.String,
   status: Schema.String,
   lock: opt(Schema.String),
+  /** Status and full depth: whether Proxmox can snapshot it, and why not. */
+  snapshotCapable: opt(Schema.Struct({ capable: Schema.Boolean, reason: opt(Schema.String) })),
   config: opt(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 })
 export type GuestItem = typeof GuestItem.Type
+
+export const DockerItem = Schema.Struct({
+  name: Schema.String,
+  image: Schema.String,
+  status: Schema.String,
+  running: Schema.Boolean
+})
+
+export const ServiceEntry = Schema.Struct({
+  vmid: Schema.Number,
+  name: Schema.String,
+  failedUnits: Schema.Array(Schema.String),
+  docker: Schema.Array(DockerItem),
+  /** Set when this guest's probes failed; the other fields are then empty. */
+  error: opt(Schema.String)
+})
+export type ServiceEntry = typeof ServiceEntry.Type
+
+/** Where tailscale was looked for and what was found; never a bare null (ADR-013). */
+export const TailscaleSection = Schema.Struct({
+  scope: Schema.Literal("host", "container", "none"),
+  vmid: opt(Schema.Number),
+  container: opt(Schema.String),
+  self: opt(Schema.String),
+  peerCount: opt(Schema.Number),
+  online: opt(Schema.Boolean),
+  tailnetIPs: opt(Schema.Array(Schema.String)),
+  reason: opt(Schema.String)
+})
+export type TailscaleSection = typeof TailscaleSection.Type
 
 export const Sections = Schema.Struct({
   node: opt(Schema.Union(NodeSection, Unavailable)),
@@ -68,8 +102,8 @@ export const Sections = Schema.Struct({
   network: opt(Schema.Union(NetworkSection, Unavailable)),
   containers: opt(Schema.Union(Schema.Array(GuestItem), Unavailable)),
   vms: opt(Schema.Union(Schema.Array(GuestItem), Unavailable)),
-  services: opt(Schema.Union(Schema.Array(Schema.Unknown), Unavailable)),
-  tailscale: opt(Schema.Union(Schema.Unknown, Unavailable))
+  services: opt(Schema.Union(Schema.Array(ServiceEntry), Unavailable)),
+  tailscale: opt(Schema.Union(TailscaleSection, Unavailable))
 })
 export type Sections = typeof Sections.Type
 

@@ -46,6 +46,14 @@ const table: Hints = {
     "SSH_TIMEOUT",
     "The command did not finish in time and its channel was closed; it may still have had effects on the node."
   ],
+  GuardRefused: () => ["REFUSED", "The server's guardrails block this. Tell the user what you wanted to do and why."],
+  CircuitOpen: () => [
+    "CIRCUIT_OPEN",
+    "Rollbacks of this target keep repeating: stop and hand back to the user instead of trying again."
+  ],
+  GuestNotReady:
+    () => ["GUEST_NOT_READY", "The guest is not in a state that allows this; its state is in the message."],
+  NodeCommandFailed: () => ["COMMAND_FAILED", "The command on the node failed; its error output is in the message."],
   AuditUnavailable: () => [
     "AUDIT_UNAVAILABLE",
     "The audit log cannot be written, so no change is allowed. The operator must fix AUDIT_LOG_PATH."

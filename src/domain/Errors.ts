@@ -95,6 +95,33 @@ export class SshTimeout extends Schema.TaggedError<SshTimeout>()("SshTimeout", {
   timeoutMs: Schema.Number
 }) {}
 
+/** The server's guardrails refuse this (denylist, protected set, path rules). Says what, never how to get around it. */
+export class GuardRefused extends Schema.TaggedError<GuardRefused>()("GuardRefused", {
+  message: Schema.String,
+  rule: Schema.String
+}) {}
+
+/** Too many rollbacks of one target in the window (ADR-021): a loop that needs a human. */
+export class CircuitOpen extends Schema.TaggedError<CircuitOpen>()("CircuitOpen", {
+  message: Schema.String,
+  target: Schema.String,
+  recentCount: Schema.Number,
+  limit: Schema.Number,
+  windowMs: Schema.Number
+}) {}
+
+/** The guest is not in the state the operation needs (a stopped container for pct exec, an agent that is down). */
+export class GuestNotReady extends Schema.TaggedError<GuestNotReady>()("GuestNotReady", {
+  message: Schema.String,
+  vmid: Schema.Number
+}) {}
+
+/** A fixed command on the node failed; the message carries its (redacted) stderr. */
+export class NodeCommandFailed extends Schema.TaggedError<NodeCommandFailed>()("NodeCommandFailed", {
+  message: Schema.String,
+  exitCode: Schema.NullOr(Schema.Number)
+}) {}
+
 export type SshFailure = SshUnavailable | SshTimeout | PinMismatch
 
 export type ApiFailure =
@@ -119,6 +146,10 @@ export type ToolFailure =
   | AuditUnavailable
   | SshUnavailable
   | SshTimeout
+  | GuardRefused
+  | CircuitOpen
+  | GuestNotReady
+  | NodeCommandFailed
 
 /**
  * Failures that mean the node's identity or our credentials are wrong. Multi-section tools (census, health) never

@@ -8,17 +8,22 @@ import type { AppConfigShape } from "../services/AppConfig.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { ProxmoxApi } from "../services/ProxmoxApi.js"
 import { ServerInfo } from "../services/ServerInfo.js"
+import type { SshTransport } from "../services/SshTransport.js"
 import { MutationGate, TierGate } from "../services/TierGate.js"
 import type { ToolContext } from "../services/ToolContext.js"
-import type { ObserveDeps, OperateDeps } from "../tools/Registry.js"
-import { observeTools, operateTools, registeredAt } from "../tools/Registry.js"
+import type { CompanionDeps, ObserveDeps, OperateDeps } from "../tools/Registry.js"
+import { companionTools, observeTools, operateTools, registeredAt } from "../tools/Registry.js"
 import type { McpTool } from "../tools/Tool.js"
 import { AuditLogJsonl } from "./AuditLogJsonl.js"
 import { BackupStoreFs } from "./BackupStoreFs.js"
 import { CensusStoreFs } from "./CensusStoreFs.js"
 import { ProxmoxApiHttp } from "./ProxmoxApiHttp.js"
+import { RootApiPvesh } from "./ProxmoxApiPvesh.js"
 import type { SimRole } from "./ProxmoxApiSimulated.js"
 import { ProxmoxApiSimulated } from "./ProxmoxApiSimulated.js"
+import { RollbackBreakerMemory } from "./RollbackBreakerMemory.js"
+import { SshTransportLive } from "./SshTransportLive.js"
+import { SshTransportSimulated } from "./SshTransportSimulated.js"
 
 export type StartupError = NotConfigured
 
@@ -29,7 +34,10 @@ export interface TierPlan<Tag extends string, R> {
   readonly layer: Layer.Layer<Exclude<R, ToolContext>, StartupError>
 }
 
-export type Plan = TierPlan<"observe", ObserveDeps> | TierPlan<"operate", OperateDeps>
+export type Plan =
+  | TierPlan<"observe", ObserveDeps>
+  | TierPlan<"operate", OperateDeps>
+  | TierPlan<"companion", CompanionDeps>
 
 /** The simulated node answers with the role a real setup gives each tier's token. */
 const simRole = (tier: Tier): SimRole => (tier === "observe" ? "auditor" : tier === "root" ? "full" : "operate")
@@ -37,11 +45,23 @@ const simRole = (tier: Tier): SimRole => (tier === "observe" ? "auditor" : tier 
 const runtimeName =
   () => (process.versions.bun === undefined ? `node ${process.version}` : `bun ${process.versions.bun}`)
 
-/** The API layer for the configuration: the pinned HTTPS client, or the simulated node. */
-export const apiLayer = (config: AppConfigShape): Layer.Layer<ProxmoxApi, NotConfigured> =>
-  config.simulated
-    ? ProxmoxApiSimulated.layer({ role: simRole(config.tier) })
-    : ProxmoxApiHttp.pipe(Layer.provide(Layer.succeed(AppConfig, config)))
+export interface NodeLayers {
+  readonly api: Layer.Layer<ProxmoxApi, NotConfigured>
+  readonly ssh: Layer.Layer<SshTransport, NotConfigured>
+}
+
+/**
+ * The two channels to the node: the pinned HTTPS API and pinned root SSH, or the simulated node behind both (one
+ * shared state, so a start through the API shows in `pct list` over the shell). SSH is only built at companion+.
+ */
+export const nodeLayers = (config: AppConfigShape): NodeLayers => {
+  if (config.simulated) {
+    const sim = ProxmoxApiSimulated.layer({ role: simRole(config.tier) })
+    return { api: sim, ssh: SshTransportSimulated.pipe(Layer.provide(sim)) }
+  }
+  const ConfigLive = Layer.succeed(AppConfig, config)
+  return { api: ProxmoxApiHttp.pipe(Layer.provide(ConfigLive)), ssh: SshTransportLive.pipe(Layer.provide(ConfigLive)) }
+}
 
 const baseLayer = (
   config: AppConfigShape,
@@ -81,13 +101,27 @@ const baseLayer = (
   return Layer.mergeAll(ConfigLive, Api, Stores, Gate, Info)
 }
 
-/** `api` defaults to `apiLayer(config)`; tests pass a simulated node they keep a handle on. */
-export const planFor = (config: AppConfigShape, api = apiLayer(config)): Plan => {
+/** `node` defaults to `nodeLayers(config)`; tests pass a simulated node they keep a handle on. */
+export const planFor = (config: AppConfigShape, node = nodeLayers(config)): Plan => {
   if (!tierAllows(config.tier, "operate")) {
     const tools = observeTools(config)
-    return { _tag: "observe", tools, layer: baseLayer(config, tools.map((t) => t.name), api) }
+    return { _tag: "observe", tools, layer: baseLayer(config, tools.map((t) => t.name), node.api) }
   }
-  const tools = registeredAt<OperateDeps>(config.tier, [...observeTools(config), ...operateTools])
   const Mutations = Layer.succeed(MutationGate, { tier: config.tier })
-  return { _tag: "operate", tools, layer: Layer.merge(baseLayer(config, tools.map((t) => t.name), api), Mutations) }
+  if (!tierAllows(config.tier, "companion")) {
+    const tools = registeredAt<OperateDeps>(config.tier, [...observeTools(config), ...operateTools])
+    return {
+      _tag: "operate",
+      tools,
+      layer: Layer.merge(baseLayer(config, tools.map((t) => t.name), node.api), Mutations)
+    }
+  }
+  const tools = registeredAt<CompanionDeps>(config.tier, companionTools(config))
+  const base = Layer.merge(baseLayer(config, tools.map((t) => t.name), node.api), Mutations)
+  const Companion = Layer.mergeAll(
+    node.ssh,
+    RootApiPvesh.pipe(Layer.provide(Layer.merge(node.ssh, node.api))),
+    RollbackBreakerMemory.pipe(Layer.provide(Layer.succeed(AppConfig, config)))
+  )
+  return { _tag: "companion", tools, layer: Layer.merge(base, Companion) }
 }

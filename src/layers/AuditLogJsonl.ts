@@ -1,130 +1,100 @@
 import { FileSystem } from "@effect/platform"
-import { Clock, Effect, Either, Layer, Option, Ref } from "effect"
+import { Effect, Layer, Option, Ref } from "effect"
 import { randomUUID } from "node:crypto"
 import { dirname } from "node:path"
-import type { AuditEntry, AuditRecord } from "../domain/Audit.js"
-import { GENESIS_HASH } from "../domain/Audit.js"
-import { countBy, hashRecord, joinEntries, parseLine, verifyText } from "../domain/AuditChain.js"
+import { checkAnchor } from "../domain/audit/HeadAnchor.js"
+import { verifyText } from "../domain/AuditChain.js"
 import { AuditUnavailable } from "../domain/Errors.js"
 import { redactText, redactValue } from "../domain/Redact.js"
+import type { Tier } from "../domain/Tier.js"
 import { AppConfig } from "../services/AppConfig.js"
 import type { AuditHandle, AuditIntent, AuditLogShape, AuditOutcome, AuditQuery } from "../services/AuditLog.js"
 import { AuditLog } from "../services/AuditLog.js"
+import { anchorPathOf, readAnchor, writeAnchor } from "./audit/AnchorFile.js"
+import type { Fields } from "./audit/Appender.js"
+import { makeAppender } from "./audit/Appender.js"
+import type { FileLockOptions } from "./audit/FileLock.js"
+import { defaultLockOptions, makeFileLock } from "./audit/FileLock.js"
+import { DEFAULT_QUERY_MAX_BYTES, readTail, runQuery } from "./audit/Query.js"
 
 interface Head {
   readonly seq: number
   readonly hash: string
-  /** Byte size of the file after the last record we know of; a different size means someone else wrote. */
+  /** Size and mtime of the file after our last record; any difference means someone else changed it. */
   readonly size: number
+  readonly mtime: number | undefined
 }
 
-type Fields = (seq: number, ts: string, prevHash: string) => Record<string, unknown>
-
-/** Plain JSON for the record: bigints become strings; `undefined` fields vanish. */
-const jsonSafe = (_key: string, value: unknown): unknown => typeof value === "bigint" ? value.toString() : value
-
-const encoder = new TextEncoder()
-const decoder = new TextDecoder()
-
-/** All filters AND together; since/until compare instants (an unparseable `ts` never matches a time bound). */
-const matches = (q: AuditQuery) => (e: AuditEntry): boolean => {
-  const t = Date.parse(e.ts)
-  const text = q.text?.toLowerCase()
-  return (q.tool === undefined || e.tool === q.tool) &&
-    (q.vmid === undefined || e.vmid === q.vmid) &&
-    (q.pathContains === undefined || (e.path ?? "").includes(q.pathContains)) &&
-    (q.since === undefined || t >= q.since.getTime()) &&
-    (q.until === undefined || t <= q.until.getTime()) &&
-    (q.outcome === undefined || e.outcome === q.outcome) &&
-    (q.largeOnly !== true || e.isLargeChange === true) &&
-    (text === undefined ||
-      [e.tool, JSON.stringify(e.args ?? null), e.note ?? "", e.path ?? "", e.error?.message ?? ""]
-        .some((s) => s.toLowerCase().includes(text)))
+export interface AuditLogOptions {
+  readonly lock?: Partial<FileLockOptions>
+  /** `query` reads at most this many bytes from the end of the log (default 64 MiB). */
+  readonly queryMaxBytes?: number
 }
+
+const statOf = (info: FileSystem.File.Info) => ({
+  size: Number(info.size),
+  mtime: Option.getOrUndefined(info.mtime)?.getTime()
+})
 
 /**
  * The audit log as an append-only JSONL file: one hash-chained record per line, one `write` per record on an
- * `O_APPEND` descriptor, then `fsync`. Nothing touches the disk until the first use.
+ * `O_APPEND` descriptor, then `fsync`. Appends from several processes are serialised by the lock file `<log>.lock`
+ * (held from reading the head to the `fsync`), and each append then rewrites the head anchor `<log>.head`. Nothing
+ * touches the disk until the first use.
  */
 export const makeAuditLogJsonl = (
   path: string,
-  extraKeys: ReadonlyArray<string> = []
+  extraKeys: ReadonlyArray<string> = [],
+  options: AuditLogOptions = {}
 ): Effect.Effect<AuditLogShape, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const lock = yield* Effect.makeSemaphore(1)
+    const semaphore = yield* Effect.makeSemaphore(1)
     const state = yield* Ref.make(Option.none<Head>())
     const dir = dirname(path)
-    const fail = (what: string) => (e: { readonly message: string }) =>
-      new AuditUnavailable({ message: `audit log ${path}: ${what} failed: ${e.message}` })
+    const anchorPath = anchorPathOf(path)
+    const fileLock = makeFileLock(fs, `${path}.lock`, { ...defaultLockOptions, ...options.lock })
+    const { fail, loadHead, syncDir, writeRecord } = makeAppender(fs, path)
 
     const notRegular = (type: string) =>
       new AuditUnavailable({ message: `audit log ${path} is a ${type}, not a regular file; refusing to use it` })
 
-    // Only a regular file is read (a device such as /dev/full or /dev/zero would never end).
-    const readText: Effect.Effect<Option.Option<{ text: string; size: number }>, AuditUnavailable> = Effect.gen(
-      function*() {
-        const info = yield* fs.stat(path)
-        if (info.type !== "File") return yield* notRegular(info.type)
-        const bytes = yield* fs.readFile(path)
-        return Option.some({ text: decoder.decode(bytes), size: bytes.length })
-      }
-    ).pipe(
+    /** Opens the log for reading; `None` when it does not exist. Only a regular file (never a device) is read. */
+    const openForRead = Effect.gen(function*() {
+      const file = yield* fs.open(path, { flag: "r" })
+      const info = yield* file.stat
+      if (info.type !== "File") return yield* notRegular(info.type)
+      return Option.some({ file, size: Number(info.size) })
+    }).pipe(
       Effect.catchTag("SystemError", (e) => e.reason === "NotFound" ? Effect.succeedNone : Effect.fail(e)),
       Effect.mapError((e) => e._tag === "AuditUnavailable" ? e : fail("read")(e))
     )
 
-    const loadHead = readText.pipe(Effect.flatMap(Option.match({
-      onNone: () => Effect.succeed<Head>({ seq: 0, hash: GENESIS_HASH, size: 0 }),
-      onSome: ({ size, text }) => {
-        const report = verifyText(text)
-        const first = report.problems[0]
-        return report.intact || first === undefined
-          ? Effect.succeed<Head>({ ...report.head, size })
-          : Effect.fail(
-            new AuditUnavailable({
-              message: `audit log ${path} is damaged (line ${first.line}: ${first.reason}); refusing to append, so ` +
-                "no mutation can run. Run `homelab-mcp verify` and repair or move the file aside."
-            })
-          )
-      }
-    })))
-
-    const syncDir = Effect.scoped(Effect.flatMap(fs.open(dir, { flag: "r" }), (d) => d.sync)).pipe(Effect.ignore)
-
-    const append = (fields: Fields) =>
+    const appendLocked = (tier: Tier, fields: Fields) =>
       Effect.gen(function*() {
-        yield* fs.makeDirectory(dir, { recursive: true, mode: 0o700 }).pipe(
-          Effect.mapError(fail("creating the directory"))
-        )
         const file = yield* fs.open(path, { flag: "a", mode: 0o600 }).pipe(Effect.mapError(fail("open")))
         const info = yield* file.stat.pipe(Effect.mapError(fail("stat")))
         if (info.type !== "File") return yield* notRegular(info.type)
-        const size = Number(info.size)
-        const cached = Option.filter(yield* Ref.get(state), (h) => h.size === size)
-        const head = Option.isSome(cached) ? cached.value : yield* loadHead
-        const seq = head.seq + 1
-        const ts = new Date(yield* Clock.currentTimeMillis).toISOString()
-        const body = yield* Effect.try({
-          try: () => JSON.parse(JSON.stringify(fields(seq, ts, head.hash), jsonSafe)) as Record<string, unknown>,
-          catch: (e) => fail("serialising the record")({ message: String(e) })
-        })
-        const hash = hashRecord(body, head.hash)
-        const bytes = encoder.encode(`${JSON.stringify({ ...body, hash })}\n`)
-        const written = Number(yield* file.write(bytes).pipe(Effect.mapError(fail("write"))))
-        if (written !== bytes.length) {
-          return yield* fail("write")({ message: `short write, ${written} of ${bytes.length} bytes` })
-        }
-        yield* file.sync.pipe(Effect.mapError(fail("fsync")))
-        if (head.size === 0) yield* syncDir
-        yield* Ref.set(state, Option.some({ seq, hash, size: head.size + bytes.length }))
+        const now = statOf(info)
+        const cached = Option.filter(yield* Ref.get(state), (h) => h.size === now.size && h.mtime === now.mtime)
+        const head = Option.isSome(cached) ? cached.value : yield* loadHead(file, tier)
+        const { hash, seq } = yield* writeRecord(file, head, fields)
+        if (now.size === 0) yield* syncDir(dir)
+        yield* writeAnchor(fs, anchorPath, { seq, hash }).pipe(
+          Effect.catchAll((e) => Effect.logWarning(`audit log ${path}: head anchor not updated: ${e.message}`))
+        )
+        const after = statOf(yield* file.stat.pipe(Effect.mapError(fail("stat"))))
+        yield* Ref.set(state, Option.some({ seq, hash, ...after }))
         return seq
-      }).pipe(
-        Effect.scoped,
+      }).pipe(Effect.scoped, Effect.uninterruptible)
+
+    const append = (tier: Tier, fields: Fields) =>
+      fs.makeDirectory(dir, { recursive: true, mode: 0o700 }).pipe(
+        Effect.mapError(fail("creating the directory")),
+        Effect.zipRight(fileLock.withLock(appendLocked(tier, fields))),
         // A failed append never advances the head: the next one re-reads (and re-verifies) the file.
         Effect.tapError(() => Ref.set(state, Option.none())),
-        Effect.uninterruptible,
-        lock.withPermits(1)
+        semaphore.withPermits(1)
       )
 
     const intent = (i: AuditIntent) =>
@@ -134,7 +104,7 @@ export const makeAuditLogJsonl = (
         const args = i.args === undefined ? undefined : redactValue(i.args, extraKeys).value
         const note = i.note === undefined ? undefined : redactText(i.note, extraKeys).text
         const optional = { host, vmid, path: target, args, note, isLargeChange, rootTier }
-        const seq = yield* append((seq, ts, prevHash) => ({
+        const seq = yield* append(tier, (seq, ts, prevHash) => ({
           seq,
           ts,
           kind: "intent",
@@ -158,51 +128,45 @@ export const makeAuditLogJsonl = (
         note: o.note === undefined ? undefined : redactText(o.note, extraKeys).text,
         durationMs: o.durationMs
       }
-      return append((seq, ts, prevHash) => ({ seq, ts, kind: "outcome", id, tool, tier, prevHash, ...optional })).pipe(
-        Effect.asVoid
-      )
+      return append(tier, (seq, ts, prevHash) => ({ seq, ts, kind: "outcome", id, tool, tier, prevHash, ...optional }))
+        .pipe(Effect.asVoid)
     }
 
+    const maxBytes = options.queryMaxBytes ?? DEFAULT_QUERY_MAX_BYTES
     const query = (q: AuditQuery) =>
       Effect.gen(function*() {
-        const text = Option.match(yield* readText, { onNone: () => "", onSome: (t) => t.text })
-        const records: Array<AuditRecord> = []
-        let skipped = 0
-        for (const line of text.split("\n")) {
-          if (line.trim() === "") continue
-          const parsed = parseLine(line)
-          if (Either.isRight(parsed)) records.push(parsed.right.record)
-          else skipped++
+        const opened = yield* openForRead
+        const tail = yield* Effect.transposeOption(
+          Option.map(opened, ({ file, size }) => readTail(file, size, maxBytes).pipe(Effect.mapError(fail("read"))))
+        )
+        const result = runQuery(tail, q)
+        if (Option.exists(tail, (t) => t.skippedBytes > 0)) {
+          yield* Effect.logWarning(`audit log ${path}: query read only the newest ${maxBytes} bytes of the log`)
         }
-        if (skipped > 0) {
-          yield* Effect.logWarning(`audit log ${path}: ${skipped} corrupt line(s) skipped; run \`homelab-mcp verify\``)
+        if ((result.skippedLines ?? 0) > 0) {
+          yield* Effect.logWarning(
+            `audit log ${path}: ${result.skippedLines} corrupt line(s) skipped; run \`homelab-mcp verify\``
+          )
         }
-        const filtered = joinEntries(records).filter(matches(q))
-        const newest = [...filtered].sort((a, b) => b.seq - a.seq)
-        return {
-          summary: {
-            total: filtered.length,
-            byTool: countBy(filtered, (e) => e.tool),
-            byVmid: countBy(filtered, (e) => (e.vmid === undefined ? undefined : String(e.vmid))),
-            byOutcome: countBy(filtered, (e) => e.outcome),
-            firstTs: newest.at(-1)?.ts ?? null,
-            lastTs: newest[0]?.ts ?? null
-          },
-          entries: newest.slice(0, Math.max(0, q.limit)),
-          truncated: newest.length > q.limit
-        }
-      })
+        return result
+      }).pipe(Effect.scoped)
 
-    const verify = readText.pipe(
-      Effect.map(Option.match({
-        onNone: () => ({ path, records: 0, ok: true, problems: [] }),
-        onSome: ({ text }) => {
-          const report = verifyText(text)
-          return { path, records: report.records.length, ok: report.problems.length === 0, problems: report.problems }
-        }
-      })),
-      lock.withPermits(1)
-    )
+    // The anchor is read before the log: it is written after the log, so the log read is never behind it.
+    const verify = Effect.gen(function*() {
+      const anchor = yield* readAnchor(fs, anchorPath)
+      const opened = yield* openForRead
+      const whole = yield* Effect.transposeOption(
+        Option.map(opened, ({ file, size }) => readTail(file, size, size).pipe(Effect.mapError(fail("read"))))
+      )
+      const report = verifyText(Option.match(whole, { onNone: () => "", onSome: (t) => t.text }))
+      const check = checkAnchor(anchor, report)
+      return {
+        path,
+        records: report.records.length,
+        ok: report.problems.length === 0 && check.errors.length === 0,
+        problems: [...report.problems, ...check.errors, ...check.warnings]
+      }
+    }).pipe(Effect.scoped, semaphore.withPermits(1))
 
     return AuditLog.of({ path, intent, outcome, query, verify })
   })

@@ -4,11 +4,10 @@ import { Census } from "../domain/Census.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { CensusStore } from "../services/CensusStore.js"
 
-const RETENTION = 30
 const decode = Schema.decodeUnknown(Schema.parseJson(Census))
 const fileName = (ts: string) => `${ts.replace(/[:.]/g, "-")}.json`
 
-export const makeCensusStore = (dir: string) =>
+export const makeCensusStore = (dir: string, retention = 30) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const names = fs.readDirectory(dir).pipe(
@@ -31,7 +30,7 @@ export const makeCensusStore = (dir: string) =>
         yield* fs.writeFileString(tmp, JSON.stringify(census, null, 2), { mode: 0o600 })
         yield* fs.rename(tmp, path)
         const all = yield* names
-        yield* Effect.forEach(all.slice(0, Math.max(0, all.length - RETENTION)), (n) => fs.remove(`${dir}/${n}`))
+        yield* Effect.forEach(all.slice(0, Math.max(0, all.length - retention)), (n) => fs.remove(`${dir}/${n}`))
         return Option.some(path)
       }).pipe(
         Effect.catchAll((e) =>
@@ -43,5 +42,5 @@ export const makeCensusStore = (dir: string) =>
 
 export const CensusStoreFs = Layer.effect(
   CensusStore,
-  Effect.flatMap(AppConfig, (config) => makeCensusStore(config.censusDir))
+  Effect.flatMap(AppConfig, (config) => makeCensusStore(config.censusDir, config.census.retentionCap))
 )

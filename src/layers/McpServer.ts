@@ -3,7 +3,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js"
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js"
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
-import { Deferred, Duration, Effect, Runtime } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, FiberSet, Runtime } from "effect"
 import { SERVER_NAME, VERSION } from "../domain/BuildInfo.js"
 import { ToolContext } from "../services/ToolContext.js"
 import type { McpTool, ToolResult } from "../tools/Tool.js"
@@ -57,6 +57,9 @@ const contextFor = (server: Server, tool: string, extra: Extra) => {
 export const makeMcpServer = <R>(tools: ReadonlyArray<McpTool<R | ToolContext>>) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<Exclude<R, ToolContext>>()
+    // Every call runs in this scope's FiberSet: closing the scope (stdin end, SIGINT, SIGTERM) interrupts the calls
+    // still running and waits for them, so each writes its audit outcome before the process exits.
+    const calls = yield* FiberSet.make<ToolResult>()
     const byName = new Map(tools.map((t) => [t.name, t]))
     const listed = tools.map((t) => t.listEntry)
     const server = new Server({ name: SERVER_NAME, version: VERSION }, {
@@ -70,8 +73,16 @@ export const makeMcpServer = <R>(tools: ReadonlyArray<McpTool<R | ToolContext>>)
       const run = tool.call(req.params.arguments).pipe(
         Effect.provideService(ToolContext, contextFor(server, tool.name, extra))
       ) as Effect.Effect<ToolResult, never, Exclude<R, ToolContext>>
-      const result = await Runtime.runPromise(runtime)(run, { signal: extra.signal })
-      return toCallResult(result)
+      const fiber = Runtime.runSync(runtime)(FiberSet.run(calls, run))
+      const cancel = () => Runtime.runFork(runtime)(Fiber.interrupt(fiber))
+      extra.signal.addEventListener("abort", cancel, { once: true })
+      try {
+        const exit = await Runtime.runPromise(runtime)(Fiber.await(fiber))
+        if (Exit.isSuccess(exit)) return toCallResult(exit.value)
+        throw new Error(`${tool.name} was cancelled`)
+      } finally {
+        extra.signal.removeEventListener("abort", cancel)
+      }
     })
     return server
   })

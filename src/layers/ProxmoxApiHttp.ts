@@ -18,7 +18,8 @@ const encodeParams = (params: ApiParams | undefined): string => {
   const form = new URLSearchParams()
   for (const [key, value] of Object.entries(params ?? {})) {
     if (value === undefined) continue
-    form.append(key, typeof value === "boolean" ? (value ? "1" : "0") : String(value))
+    if (typeof value === "object") { for (const item of value) form.append(key, item) }
+    else form.append(key, typeof value === "boolean" ? (value ? "1" : "0") : String(value))
   }
   return form.toString()
 }

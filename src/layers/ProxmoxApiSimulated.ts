@@ -34,7 +34,9 @@ export interface SimNodeShape {
   readonly setCrashOnStart: (vmid: number, crashes: boolean) => Effect.Effect<void>
   readonly injectFault: (rule: FaultRule) => Effect.Effect<void>
   readonly clearFaults: Effect.Effect<void>
-  /** Every request seen, as `"METHOD /path"`, oldest first (the last 10 000). */
+  /** Applies the fault rules matching `line` (the simulated SSH transport matches `"SSH <script>"`). */
+  readonly applyFaults: (line: string) => Effect.Effect<void, ApiFailure>
+  /** Every request seen, as `"METHOD /path"` (API) or `"SSH <script>"` (shell), oldest first (the last 10 000). */
   readonly requests: Effect.Effect<ReadonlyArray<string>>
 }
 
@@ -114,6 +116,10 @@ export const makeSimulatedNode = (
         })),
       injectFault: faults.inject,
       clearFaults: faults.clear,
+      applyFaults: (line) =>
+        Ref.update(log, (l) => [...(l.length >= MAX_LOG ? l.slice(1) : l), line]).pipe(
+          Effect.zipRight(faults.apply(line, line))
+        ),
       requests: Ref.get(log)
     }
     return { api: { node, endpoint: "simulated", request }, sim }

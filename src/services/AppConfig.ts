@@ -36,6 +36,33 @@ export interface HealthThresholds {
   readonly memCritPct: number
   readonly fsWarnPct: number
   readonly fsCritPct: number
+  /** Failed units that escalate the units check to crit (`HEALTH_FAILED_UNITS_CRIT`). */
+  readonly failedUnitsCrit: ReadonlyArray<string>
+  readonly pendingUpdatesWarn: number
+}
+
+export interface CensusSettings {
+  readonly retentionCap: number
+  readonly maxItemsPerSection: number
+  readonly maxResponseBytes: number
+  readonly storageDriftPct: number
+  readonly probeTimeoutMs: number
+  readonly budgetMs: number
+}
+
+/** The server's own guardrails (companion and root). */
+export interface GuardSettings {
+  /** `COMMAND_DENYLIST`: replaces the default configured denylist when set. */
+  readonly commandDenylist: Option.Option<ReadonlyArray<string>>
+  readonly pathAllowlist: ReadonlyArray<string>
+  readonly pathDenylist: ReadonlyArray<string>
+  /** `REDACTION_EXTRA_KEYS`: more secret key fragments for every redacted output. */
+  readonly redactionExtraKeys: ReadonlyArray<string>
+  readonly tailLinesCap: number
+  readonly probeTimeoutMs: number
+  readonly snapshotPerGuestCap: number
+  readonly snapshotVmstate: boolean
+  readonly breaker: { readonly enabled: boolean; readonly limit: number; readonly windowMs: number }
 }
 
 export interface AppConfigShape {
@@ -54,8 +81,8 @@ export interface AppConfigShape {
   /** How long lifecycle tools poll for the final guest state after the task ended. */
   readonly verifyTimeoutMs: number
   readonly verifyIntervalMs: number
-  /** Refuse to start when the token is broader than the tier (issue: doctor/setup). */
-  readonly strictPrivileges: boolean
+  readonly census: CensusSettings
+  readonly guard: GuardSettings
 }
 
 export class AppConfig extends Context.Tag("homelab-mcp/AppConfig")<AppConfig, AppConfigShape>() {}

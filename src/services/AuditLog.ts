@@ -60,6 +60,11 @@ export interface AuditQueryResult {
   readonly summary: AuditSummary
   readonly entries: ReadonlyArray<AuditEntry>
   readonly truncated: boolean
+  /**
+   * Lines read that are not audit records (corrupt or torn). A large log is read only in part (its newest bytes):
+   * then `truncated` is true, the summary covers only that part, and lines outside it are not counted here.
+   */
+  readonly skippedLines?: number
 }
 
 export interface AuditProblem {

@@ -4,7 +4,8 @@ import type { ApiFailure } from "../domain/Errors.js"
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE"
 
-export type ApiParams = Readonly<Record<string, string | number | boolean | undefined>>
+/** Parameters; an array is sent as the key repeated (PVE's list parameters, e.g. agent/exec `command`). */
+export type ApiParams = Readonly<Record<string, string | number | boolean | ReadonlyArray<string> | undefined>>
 
 export interface ApiRequest {
   readonly method: HttpMethod

@@ -1,4 +1,5 @@
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
+import type { SshFailure } from "../domain/Errors.js"
 import { isTrustFailure } from "../domain/Errors.js"
 import type { HealthSection } from "../domain/Health.js"
 import {
@@ -10,8 +11,11 @@ import {
   rollup,
   statusFromThresholds
 } from "../domain/Health.js"
+import type { AppConfigShape } from "../services/AppConfig.js"
 import { AppConfig } from "../services/AppConfig.js"
 import { readsNode } from "./Annotations.js"
+import type { ExecHealth } from "./census/HealthProbes.js"
+import { execHealth } from "./census/HealthProbes.js"
 import { listGuests } from "./pve/Guests.js"
 import { guestConfig, nodeStatus, storageList } from "./pve/Node.js"
 import { defineTool } from "./Runner.js"
@@ -22,7 +26,10 @@ const Input = Schema.Struct({
     {
       exact: true
     }
-  ).annotations({ description: "Sections to check (at least one). Default: all." })
+  ).annotations({ description: "Sections to check (at least one). Default: all." }),
+  includePseudoFs: Schema.optionalWith(Schema.Boolean, { exact: true, default: () => false }).annotations({
+    description: "Also list /dev, /run, /sys and /proc filesystems (always counted in the overall status)."
+  })
 })
 
 const Output = Schema.Struct({
@@ -107,51 +114,86 @@ const unavailable = {
   updates: "pending updates need apt on the node (SSH); the API endpoint needs Sys.Modify, which no read tier has"
 } as const
 
-export const healthCheck = defineTool({
-  name: "health_check",
-  title: "Health check of the node",
-  description: "Check the node's health with fixed thresholds: load and memory (node), storage use and activity " +
-    "(storage), start-at-boot guests that are down (guests). Returns ok/warn/crit with one finding per check. " +
-    "Sections this tier cannot observe are listed in unavailable with the reason, never attempted. Read-only.",
-  minTier: "observe",
-  annotations: readsNode,
-  input: Input,
-  output: Output,
-  timeout: "60 seconds",
-  handler: (input) =>
-    Effect.gen(function*() {
-      const requested = input.sections ?? HEALTH_SECTIONS
-      const errors: Array<{ section: string; error: string }> = []
-      const run = <E extends { readonly _tag: string; readonly message: string }, R>(
-        section: HealthSection,
-        eff: Effect.Effect<ReadonlyArray<Finding>, E, R>
-      ) =>
-        requested.includes(section)
-          ? eff.pipe(
-            Effect.catchIf(
-              (e) => !isTrustFailure(e),
-              (e) =>
-                Effect.sync(() => errors.push({ section, error: e.message })).pipe(
-                  Effect.as<ReadonlyArray<Finding>>([])
-                )
+/** Shell-only checks (companion); the observe variant lists their sections as unavailable instead. */
+export type HealthProbes<R> = () => Effect.Effect<ExecHealth, SshFailure, R>
+
+const makeHealthCheck = <R>(minTier: "observe" | "companion", probes: HealthProbes<R> | undefined) =>
+  defineTool({
+    name: "health_check",
+    title: "Health check of the node",
+    description: "Check the node's health with fixed thresholds: load and memory (node), storage use and activity " +
+      "(storage), start-at-boot guests that are down (guests)" +
+      (probes === undefined
+        ? ". Sections this tier cannot observe (units, updates) are listed in unavailable with the reason."
+        : ", ZFS pools and filesystems, failed systemd units (units) and pending updates from the cached package " +
+          "lists (updates; apt update is never run).") +
+      " Returns ok/warn/crit with one finding per check. Read-only.",
+    minTier,
+    annotations: readsNode,
+    input: Input,
+    output: Output,
+    timeout: "60 seconds",
+    handler: (input) =>
+      Effect.gen(function*() {
+        const requested = input.sections ?? HEALTH_SECTIONS
+        const errors: Array<{ section: string; error: string }> = []
+        const run = <E extends { readonly _tag: string; readonly message: string }, R2>(
+          section: HealthSection,
+          eff: Effect.Effect<ReadonlyArray<Finding>, E, R2>
+        ) =>
+          requested.includes(section)
+            ? eff.pipe(
+              Effect.catchIf(
+                (e) => !isTrustFailure(e),
+                (e) =>
+                  Effect.sync(() => errors.push({ section, error: e.message })).pipe(
+                    Effect.as<ReadonlyArray<Finding>>([])
+                  )
+              )
             )
-          )
-          : Effect.succeed<ReadonlyArray<Finding>>([])
-      const results = yield* Effect.all([
-        run("node", nodeChecks),
-        run("storage", storageChecks),
-        run("guests", guestChecks)
-      ], { concurrency: 3 })
-      const findings = results.flat()
-      return {
-        status: rollup(findings),
-        findings,
-        errors,
-        unavailable: (["units", "updates"] as const).filter((s) => requested.includes(s)).map((section) => ({
-          section,
-          unavailableAtTier: "companion",
-          reason: unavailable[section]
-        }))
-      }
-    })
-})
+            : Effect.succeed<ReadonlyArray<Finding>>([])
+        const shellWanted = probes !== undefined &&
+          requested.some((s) => s === "node" || s === "storage" || s === "units" || s === "updates")
+        const [api, shell] = yield* Effect.all([
+          Effect.all([run("node", nodeChecks), run("storage", storageChecks), run("guests", guestChecks)], {
+            concurrency: 3
+          }),
+          shellWanted && probes !== undefined
+            ? probes().pipe(
+              Effect.map(Option.some),
+              Effect.catchIf(
+                (e) => !isTrustFailure(e),
+                (e) =>
+                  Effect.sync(() => errors.push({ section: "node", error: e.message })).pipe(Effect.as(Option.none()))
+              )
+            )
+            : Effect.succeed(Option.none<ExecHealth>())
+        ], { concurrency: 2 })
+        const fromShell = (section: HealthSection, pick: (h: ExecHealth) => ReadonlyArray<Finding>) =>
+          requested.includes(section) ? Option.match(shell, { onNone: () => [], onSome: pick }) : []
+        const pseudo = fromShell("storage", (h) => h.pseudo)
+        const findings = [
+          ...api.flat(),
+          ...fromShell("node", (h) => h.node),
+          ...fromShell("storage", (h) => h.storage),
+          ...fromShell("units", (h) => h.units),
+          ...fromShell("updates", (h) => h.updates)
+        ]
+        Option.map(shell, (h) => errors.push(...h.errors.filter((e) => requested.includes(e.section as HealthSection))))
+        return {
+          // A section that could not be checked is not healthy: never report ok over an error.
+          status: errors.length > 0 && rollup([...findings, ...pseudo]) === "ok"
+            ? "warn"
+            : rollup([...findings, ...pseudo]),
+          findings: input.includePseudoFs ? [...findings, ...pseudo] : findings,
+          errors,
+          unavailable: probes !== undefined ? [] : (["units", "updates"] as const).filter((s) => requested.includes(s))
+            .map((section) => ({ section, unavailableAtTier: "companion", reason: unavailable[section] }))
+        }
+      })
+  })
+
+export const healthCheck = makeHealthCheck<never>("observe", undefined)
+
+export const makeHealthCheckCompanion = (config: AppConfigShape) =>
+  makeHealthCheck("companion", () => execHealth(config.health, config.guard.probeTimeoutMs))

@@ -5,18 +5,27 @@ import type { AuditLog } from "../services/AuditLog.js"
 import type { BackupStore } from "../services/BackupStore.js"
 import type { CensusStore } from "../services/CensusStore.js"
 import type { ProxmoxApi } from "../services/ProxmoxApi.js"
+import type { RollbackBreaker } from "../services/RollbackBreaker.js"
+import type { RootApi } from "../services/RootApi.js"
 import type { ServerInfo } from "../services/ServerInfo.js"
+import type { SshTransport } from "../services/SshTransport.js"
 import type { MutationGate, TierGate } from "../services/TierGate.js"
 import type { ToolContext } from "../services/ToolContext.js"
-import { describeHomelab } from "./DescribeHomelab.js"
+import { makeDescribeGuest } from "./DescribeGuest.js"
+import { makeDescribeHomelabCompanion, makeDescribeHomelabObserve } from "./DescribeHomelab.js"
 import { guestRestart, guestStart, guestStop } from "./GuestLifecycle.js"
-import { healthCheck } from "./HealthCheck.js"
+import { healthCheck, makeHealthCheckCompanion } from "./HealthCheck.js"
 import { listBackups } from "./ListBackups.js"
+import { makePctExec } from "./PctExec.js"
 import { pctList } from "./PctList.js"
 import { qmAgentPing } from "./QmAgentPing.js"
+import { makeQmExec } from "./QmExec.js"
 import { qmList } from "./QmList.js"
 import { makeQueryAudit } from "./QueryAudit.js"
 import { serverInfo } from "./ServerInfoTool.js"
+import { snapshotDelete, snapshotRollback } from "./SnapshotRollback.js"
+import { makeSnapshotCreate, snapshotList } from "./SnapshotTools.js"
+import { makeTailLog } from "./TailLog.js"
 import type { McpTool } from "./Tool.js"
 
 /** What every tier's layer provides (ToolContext comes from the bridge, per call). */
@@ -33,9 +42,12 @@ export type ObserveDeps =
 /** Operate and above add the capability to change the node. */
 export type OperateDeps = ObserveDeps | MutationGate
 
+/** Companion and root add root SSH, root's API through pvesh, and the rollback breaker. */
+export type CompanionDeps = OperateDeps | SshTransport | RootApi | RollbackBreaker
+
 export const observeTools = (config: AppConfigShape): ReadonlyArray<McpTool<ObserveDeps>> => [
   serverInfo,
-  describeHomelab,
+  makeDescribeHomelabObserve(config),
   healthCheck,
   pctList,
   qmList,
@@ -46,11 +58,24 @@ export const observeTools = (config: AppConfigShape): ReadonlyArray<McpTool<Obse
 
 export const operateTools: ReadonlyArray<McpTool<OperateDeps>> = [guestStart, guestStop, guestRestart]
 
-/** Every tool the server has, for documentation and tests; the tier filter decides what is registered. */
-export const allTools = (config: AppConfigShape): ReadonlyArray<McpTool<OperateDeps>> => [
-  ...observeTools(config),
-  ...operateTools
+/** Companion tools; the census and health check replace their API-only observe versions. */
+export const companionTools = (config: AppConfigShape): ReadonlyArray<McpTool<CompanionDeps>> => [
+  ...observeTools(config).filter((t) => t.name !== "describe_homelab" && t.name !== "health_check"),
+  makeDescribeHomelabCompanion(config),
+  makeHealthCheckCompanion(config),
+  ...operateTools,
+  makeDescribeGuest(config),
+  makePctExec(config),
+  makeQmExec(config),
+  makeTailLog(config),
+  snapshotList,
+  makeSnapshotCreate(config),
+  snapshotRollback,
+  snapshotDelete
 ]
+
+/** Every tool the server has, for documentation and tests; the tier filter decides what is registered. */
+export const allTools = (config: AppConfigShape): ReadonlyArray<McpTool<CompanionDeps>> => companionTools(config)
 
 export const registeredAt = <R>(tier: Tier, tools: ReadonlyArray<McpTool<R>>): ReadonlyArray<McpTool<R>> =>
   tools.filter((t) => tierAllows(tier, t.minTier))

@@ -1,17 +1,18 @@
-import { Cause, Clock, Duration, Effect, Exit, Option, ParseResult, Schema, SchemaAST } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Option } from "effect"
 import type { AuditOutcomeKind } from "../domain/Audit.js"
 import { viewError } from "../domain/ErrorCodes.js"
 import type { ToolFailure } from "../domain/Errors.js"
-import { ConfirmationDeclined, ConfirmationRequired, InvalidArguments, ToolTimeout } from "../domain/Errors.js"
+import type { CircuitOpen, GuardRefused } from "../domain/Errors.js"
+import { ConfirmationDeclined, ConfirmationRequired } from "../domain/Errors.js"
 import { AuditLog } from "../services/AuditLog.js"
 import { MutationGate, TierGate } from "../services/TierGate.js"
 import { ToolContext } from "../services/ToolContext.js"
-import type { AuditedDeps, AuditSpec, McpTool, RunnerDeps, ToolDef, ToolResult } from "./Tool.js"
-import { toJsonSchema } from "./Tool.js"
+import { decodeArgs, listEntry, settle, success, withTimeout } from "./Codec.js"
+import type { AuditedDeps, AuditSpec, McpTool, RunnerDeps, ToolDef } from "./Tool.js"
 
 export interface ConfirmSpec<I> {
-  /** The exact action, shown to the human. */
-  readonly question: (input: I) => string
+  /** The exact action, shown to the human; `undefined` when this input needs no approval. */
+  readonly question: (input: I) => string | undefined
   /** The `confirm` argument, honoured only when the client cannot ask the human itself. */
   readonly argument: (input: I) => boolean
 }
@@ -19,88 +20,9 @@ export interface ConfirmSpec<I> {
 export interface MutationDef<I, II, O, OI, E extends ToolFailure, R> extends ToolDef<I, II, O, OI, E, R> {
   readonly audit: AuditSpec<I, O>
   readonly confirm?: ConfirmSpec<I>
+  /** Guardrails that refuse before anything runs; a refusal is audited as `refused` and nothing reaches the node. */
+  readonly precheck?: (input: I) => Effect.Effect<void, E | GuardRefused | CircuitOpen, R>
 }
-
-const formatIssues = (error: ParseResult.ParseError): ReadonlyArray<string> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) =>
-    `- ${issue.path.length === 0 ? "(arguments)" : issue.path.join(".")}: ${issue.message}`
-  )
-
-/** Names of the arguments a struct schema accepts; unknown names are refused before decoding. */
-const allowedKeys = (schema: Schema.Schema.Any): ReadonlyArray<string> | undefined => {
-  const ast = schema.ast
-  if (!SchemaAST.isTypeLiteral(ast) || ast.indexSignatures.length > 0) return undefined
-  return ast.propertySignatures.map((p) => String(p.name))
-}
-
-const invalid = (name: string, issues: ReadonlyArray<string>) =>
-  new InvalidArguments({ message: `invalid arguments for ${name}:\n${issues.join("\n")}`, issues })
-
-const decodeArgs = <I, II>(name: string, schema: Schema.Schema<I, II>) => {
-  const decode = Schema.decodeUnknown(schema, { errors: "all", onExcessProperty: "error" })
-  const allowed = allowedKeys(schema)
-  return (raw: unknown) => {
-    const args = raw ?? {}
-    if (allowed !== undefined && typeof args === "object" && !Array.isArray(args)) {
-      const unknown = Object.keys(args).filter((k) => !allowed.includes(k))
-      if (unknown.length > 0) {
-        const accepted = allowed.length === 0 ? "this tool takes no arguments" : `accepted: ${allowed.join(", ")}`
-        return Effect.fail(invalid(name, unknown.map((k) => `- ${k}: unknown argument (${accepted})`)))
-      }
-    }
-    return decode(args).pipe(
-      Effect.mapError((error) => invalid(name, formatIssues(error)))
-    )
-  }
-}
-
-const success = <O, OI>(schema: Schema.Schema<O, OI>, value: O): Effect.Effect<ToolResult> =>
-  Schema.encode(schema)(value).pipe(
-    Effect.orDie,
-    Effect.map((encoded) => {
-      const structured = encoded as Readonly<Record<string, unknown>>
-      return { _tag: "Success" as const, structured, text: JSON.stringify(structured) }
-    })
-  )
-
-export const failureResult = (e: ToolFailure): ToolResult => {
-  const error = viewError(e)
-  return { _tag: "Failure", error, text: `${error.code}: ${error.message}\nhint: ${error.hint}` }
-}
-
-const defectResult = (tool: string, cause: Cause.Cause<unknown>): Effect.Effect<ToolResult> =>
-  Effect.logError(`${tool} failed unexpectedly`, cause).pipe(Effect.as({
-    _tag: "Failure" as const,
-    error: { code: "INTERNAL", message: `${tool} failed unexpectedly`, hint: "This is a bug in homelab-mcp." },
-    text: `INTERNAL: ${tool} failed unexpectedly (details are on the server's stderr)`
-  }))
-
-const withTimeout = <A, E, R>(name: string, timeout: Duration.DurationInput) => (self: Effect.Effect<A, E, R>) =>
-  Effect.timeoutFail(self, {
-    duration: timeout,
-    onTimeout: () =>
-      new ToolTimeout({
-        message: `${name} did not finish within ${Duration.format(timeout)} and was stopped`,
-        tool: name,
-        timeoutMs: Duration.toMillis(timeout)
-      })
-  })
-
-const listEntry = <I, II, O, OI, E extends ToolFailure, R>(def: ToolDef<I, II, O, OI, E, R>) => ({
-  name: def.name,
-  title: def.title,
-  description: def.description,
-  inputSchema: toJsonSchema(def.input),
-  outputSchema: toJsonSchema(def.output),
-  annotations: { title: def.title, ...def.annotations }
-})
-
-const settle =
-  (name: string) => <R>(self: Effect.Effect<ToolResult, ToolFailure, R>): Effect.Effect<ToolResult, never, R> =>
-    self.pipe(
-      Effect.catchAll((e) => Effect.succeed(failureResult(e))),
-      Effect.catchAllDefect((defect) => defectResult(name, Cause.die(defect)))
-    )
 
 /** A read-only tool: decode → handler under timeout → encode. */
 export const defineTool = <I, II, O, OI, E extends ToolFailure, R>(
@@ -134,11 +56,14 @@ const outcomeOf = <A>(exit: Exit.Exit<A, ToolFailure>): {
   return { outcome, error: { code: view.code, message: view.message } }
 }
 
+const isRefusal = (e: { readonly _tag: string }): e is GuardRefused | CircuitOpen =>
+  e._tag === "GuardRefused" || e._tag === "CircuitOpen"
+
 const gate = <I>(confirm: ConfirmSpec<I> | undefined, input: I) =>
   Effect.gen(function*() {
-    if (confirm === undefined) return undefined
+    const question = confirm?.question(input)
+    if (confirm === undefined || question === undefined) return undefined
     const ctx = yield* ToolContext
-    const question = confirm.question(input)
     if (ctx.canElicit) {
       const approved = yield* ctx.elicitConfirmation(question)
       if (!approved) {
@@ -164,7 +89,8 @@ export const defineMutation = <I, II, O, OI, E extends ToolFailure, R>(
     Effect.gen(function*() {
       const { tier } = yield* MutationGate
       const audit = yield* AuditLog
-      yield* TierGate
+      const tiers = yield* TierGate
+      if (!tiers.allows(def.minTier)) return yield* Effect.dieMessage(`${def.name} is not allowed at ${tier}`)
       const fields = {
         tool: def.name,
         tier,
@@ -174,7 +100,7 @@ export const defineMutation = <I, II, O, OI, E extends ToolFailure, R>(
         ...(spec.isLargeChange === undefined ? {} : { isLargeChange: spec.isLargeChange(input) }),
         ...(tier === "root" ? { rootTier: true } : {})
       }
-      const refused = (e: ConfirmationRequired | ConfirmationDeclined) =>
+      const refused = <X extends ConfirmationRequired | ConfirmationDeclined | GuardRefused | CircuitOpen>(e: X) =>
         audit.intent(fields).pipe(
           Effect.flatMap((h) =>
             audit.outcome(h, {
@@ -183,16 +109,22 @@ export const defineMutation = <I, II, O, OI, E extends ToolFailure, R>(
               durationMs: 0
             })
           ),
+          Effect.uninterruptible,
           Effect.zipRight(Effect.fail(e))
         )
+      if (def.precheck !== undefined) {
+        yield* def.precheck(input).pipe(Effect.catchIf(isRefusal, refused))
+      }
       const confirmation = yield* gate(def.confirm, input).pipe(
         Effect.catchTags({ ConfirmationRequired: refused, ConfirmationDeclined: refused })
       )
-      const handle = yield* audit.intent(confirmation === undefined ? fields : { ...fields, note: confirmation })
       const started = yield* Clock.currentTimeMillis
-      return yield* def.handler(input).pipe(
-        withTimeout(def.name, def.timeout),
-        Effect.onExit((exit) =>
+      // The intent is written uninterruptibly and the outcome is tied to it, so no exit path (success, failure,
+      // timeout, cancellation arriving during the intent's fsync, shutdown) leaves an intent without an outcome.
+      return yield* Effect.acquireUseRelease(
+        audit.intent(confirmation === undefined ? fields : { ...fields, note: confirmation }),
+        () => def.handler(input).pipe(withTimeout(def.name, def.timeout)),
+        (handle, exit) =>
           Effect.gen(function*() {
             const durationMs = (yield* Clock.currentTimeMillis) - started
             const result = Exit.isSuccess(exit) ? { result: spec.result ? spec.result(exit.value) : exit.value } : {}
@@ -202,7 +134,6 @@ export const defineMutation = <I, II, O, OI, E extends ToolFailure, R>(
               )
             )
           })
-        )
       )
     })
   return {

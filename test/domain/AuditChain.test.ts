@@ -1,44 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { GENESIS_HASH } from "../../src/domain/Audit.js"
 import { canonicalJson, hashRecord, joinEntries, verifyLines, verifyText } from "../../src/domain/AuditChain.js"
+import { chain, edit, rehash } from "../support/AuditFixtures.js"
 
 type Raw = Record<string, unknown>
-
-/** A well-formed chain: intent/outcome pairs for the given ids (an id listed once is left pending). */
-const chain = (kinds: ReadonlyArray<readonly ["intent" | "outcome", string]>): Array<string> => {
-  let prev = GENESIS_HASH
-  const seqOf = new Map<string, number>()
-  return kinds.map(([kind, id], i) => {
-    const seq = i + 1
-    if (kind === "intent") seqOf.set(id, seq)
-    const body: Raw = {
-      seq,
-      ts: new Date(Date.UTC(2026, 5, 10, 0, seq)).toISOString(),
-      kind,
-      id,
-      tool: "guest_start",
-      tier: "operate",
-      prevHash: prev,
-      ...(kind === "intent" ? { vmid: 100, args: { vmid: 100 } } : { intentSeq: seqOf.get(id), outcome: "ok" })
-    }
-    const hash = hashRecord(body, prev)
-    prev = hash
-    return JSON.stringify({ ...body, hash })
-  })
-}
-
-const rehash = (lines: Array<string>, from: number): Array<string> => {
-  let prev = from === 0 ? GENESIS_HASH : (JSON.parse(lines[from - 1] ?? "{}") as Raw).hash as string
-  return lines.map((line, i) => {
-    if (i < from) return line
-    const { hash: _h, ...body } = JSON.parse(line) as Raw
-    const fixed = { ...body, prevHash: prev }
-    prev = hashRecord(fixed, prev)
-    return JSON.stringify({ ...fixed, hash: prev })
-  })
-}
-
-const edit = (line: string, patch: Raw): string => JSON.stringify({ ...(JSON.parse(line) as Raw), ...patch })
 
 const FOUR = chain([["intent", "a"], ["outcome", "a"], ["intent", "b"], ["outcome", "b"]])
 
@@ -65,6 +30,7 @@ describe("verifyLines", () => {
     expect(report.intact).toBe(true)
     expect(report.records.map((r) => r.seq)).toEqual([1, 2, 3, 4])
     expect(report.head.seq).toBe(4)
+    expect(verifyLines(["", FOUR[0] ?? "", "", FOUR[1] ?? ""]).lines).toEqual([2, 4])
     expect(verifyText("").head).toEqual({ seq: 0, hash: GENESIS_HASH })
   })
 

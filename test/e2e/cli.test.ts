@@ -2,11 +2,11 @@ import { spawnSync } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { freshDataDir, RUNTIME, SERVER } from "../support/Spawn.js"
+import { freshDataDir, RUNTIME, SERVER, serverEnv } from "../support/Spawn.js"
 
 const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}, dataDir = freshDataDir()) => {
   const r = spawnSync(RUNTIME, [SERVER, ...args], {
-    env: { ...process.env, HOMELAB_MCP_DATA_DIR: dataDir, MCP_TIER: "observe", ...env },
+    env: serverEnv({ HOMELAB_MCP_DATA_DIR: dataDir, MCP_TIER: "observe", ...env }),
     timeout: 20_000
   })
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() }

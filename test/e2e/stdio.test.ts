@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process"
 import { afterEach, describe, expect, it } from "vitest"
 import type { Spawned } from "../support/Spawn.js"
-import { freshDataDir, RUNTIME, SERVER, spawnServer, textOf } from "../support/Spawn.js"
+import { RUNTIME, SERVER, serverEnv, spawnServer, textOf } from "../support/Spawn.js"
 
 const OBSERVE = [
   "describe_homelab",
@@ -74,7 +74,7 @@ describe(`stdio e2e (${RUNTIME.includes("bun") ? "bun" : "node"})`, () => {
     await expect(client.callTool({ name: "no_such_tool", arguments: {} })).rejects.toThrow(/Unknown tool/)
   })
 
-  it("gives the auditor's 403 as a typed FORBIDDEN error naming the privilege", async () => {
+  it("runs the census at observe with the auditor role and no SSH", async () => {
     const { client } = await start({ MCP_TIER: "observe" })
     const ping = await client.callTool({
       name: "describe_homelab",
@@ -124,7 +124,7 @@ describe("process behaviour", () => {
   it("exits 0 when stdin ends", () => {
     const run = spawnSync(RUNTIME, [SERVER, "--simulated"], {
       input: "",
-      env: { ...process.env, HOMELAB_MCP_DATA_DIR: freshDataDir(), MCP_TIER: "observe" },
+      env: serverEnv({ MCP_TIER: "observe" }),
       timeout: 10_000
     })
     expect(run.status).toBe(0)
@@ -134,7 +134,7 @@ describe("process behaviour", () => {
   it("stops with one clear line naming the variable on bad config", () => {
     const run = spawnSync(RUNTIME, [SERVER, "--simulated"], {
       input: "",
-      env: { ...process.env, HOMELAB_MCP_DATA_DIR: freshDataDir(), MCP_TIER: "admin" },
+      env: serverEnv({ MCP_TIER: "admin" }),
       timeout: 10_000
     })
     expect(run.status).toBe(2)
@@ -145,9 +145,7 @@ describe("process behaviour", () => {
   })
 
   it("refuses to start without an API or --simulated", () => {
-    const env: Record<string, string | undefined> = { ...process.env, HOMELAB_MCP_DATA_DIR: freshDataDir() }
-    for (const k of Object.keys(env)) if (k.startsWith("PVE_API_") || k === "HOMELAB_MCP_SIMULATED") delete env[k]
-    const run = spawnSync(RUNTIME, [SERVER], { input: "", env, timeout: 10_000 })
+    const run = spawnSync(RUNTIME, [SERVER], { input: "", env: serverEnv(), timeout: 10_000 })
     expect(run.status).toBe(2)
     expect(run.stderr.toString()).toMatch(/PVE_API_BASE_URL is not set/)
   })

@@ -4,25 +4,7 @@ import { SystemError } from "@effect/platform/Error"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, Option, TestClock } from "effect"
 import { makeAuditLogJsonl } from "../../src/layers/AuditLogJsonl.js"
-import type { AuditIntent } from "../../src/services/AuditLog.js"
-
-const start = (tool = "guest_start", extra: Partial<AuditIntent> = {}): AuditIntent => ({
-  tool,
-  tier: "operate",
-  args: { vmid: 100 },
-  vmid: 100,
-  ...extra
-})
-
-/** A temporary directory and the path of an audit log inside it (not yet created). */
-const tempLog = Effect.gen(function*() {
-  const fs = yield* FileSystem.FileSystem
-  const dir = yield* fs.makeTempDirectoryScoped({ prefix: "audit-test-" })
-  return { fs, dir, path: `${dir}/state/audit.jsonl` }
-})
-
-const lines = (fs: FileSystem.FileSystem, path: string) =>
-  fs.readFileString(path).pipe(Effect.map((t) => t.split("\n").filter((l) => l !== "")))
+import { lines, start, tempLog } from "../support/AuditFixtures.js"
 
 /** Fails every `write` (or `sync`) on files it opens, like ENOSPC (or EIO) would. */
 const faulty = (fs: FileSystem.FileSystem, op: "write" | "sync"): FileSystem.FileSystem => {
@@ -110,25 +92,28 @@ describe("AuditLogJsonl", () => {
       expect(deleted.problems[0]?.reason).toMatch(/seq 3 where 2 was expected.*prevHash/)
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
-  it.scoped("refuses to append after a corrupt tail, and appends nothing", () =>
+  it.scoped("refuses to append after a break in the middle (even with a torn tail too), and appends nothing", () =>
     Effect.gen(function*() {
-      const { fs, path } = yield* tempLog
+      const { dir, fs, path } = yield* tempLog
       const log = yield* makeAuditLogJsonl(path)
-      yield* log.intent(start())
-      const torn = `${yield* fs.readFileString(path)}{"seq":2,"ts":"2026-`
-      yield* fs.writeFileString(path, torn)
+      for (let i = 0; i < 3; i++) yield* log.intent(start())
+      const good = yield* lines(fs, path)
+      const broken = `${[good[0], good[2]].join("\n")}\n{"seq":4,"ts":"2026-`
+      yield* fs.writeFileString(path, broken)
       for (const instance of [log, yield* makeAuditLogJsonl(path)]) {
         const result = yield* Effect.either(instance.intent(start()))
         expect(Either.isLeft(result)).toBe(true)
         if (Either.isLeft(result)) {
           expect(result.left._tag).toBe("AuditUnavailable")
           expect(result.left.message).toContain(path)
-          expect(result.left.message).toMatch(/damaged.*homelab-mcp verify/)
+          expect(result.left.message).toMatch(/damaged \(line 2: seq 3 where 2.*homelab-mcp verify/)
         }
       }
-      expect(yield* fs.readFileString(path)).toBe(torn)
+      expect(yield* fs.readFileString(path)).toBe(broken)
+      expect((yield* fs.readDirectory(`${dir}/state`)).filter((f) => f.includes(".torn-"))).toEqual([])
       const query = yield* log.query({ limit: 10 })
-      expect(query.summary.total).toBe(1)
+      expect(query.summary.total).toBe(2)
+      expect(query.skippedLines).toBe(1)
     }).pipe(Effect.provide(NodeFileSystem.layer)))
 
   it.scoped("fails closed with AuditUnavailable when the path cannot be written", () =>

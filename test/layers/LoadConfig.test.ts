@@ -61,12 +61,27 @@ describe("loadConfig", () => {
       }
       const ok = Either.getOrThrow(yield* load({ ...API, ...ssh, MCP_HOST_ROOT_ENABLED: ROOT_ACKNOWLEDGMENT }))
       expect(ok.tier).toBe("root")
-      yield* failsOn({ ...API, MCP_HOST_ROOT_ENABLED: ROOT_ACKNOWLEDGMENT }, "SSH_HOST", /companion SSH credentials/)
+      yield* failsOn({ ...API, MCP_HOST_ROOT_ENABLED: ROOT_ACKNOWLEDGMENT }, "SSH_HOST", /root tier needs root SSH/)
       yield* failsOn(
         { ...API, ...ssh, MCP_TIER: "observe", MCP_HOST_ROOT_ENABLED: ROOT_ACKNOWLEDGMENT },
         "MCP_TIER",
         /contradicts MCP_HOST_ROOT_ENABLED/
       )
+    }))
+
+  it.effect("companion needs SSH, and host-key verification cannot be skipped", () =>
+    Effect.gen(function*() {
+      yield* failsOn({ ...API, MCP_TIER: "companion" }, "SSH_HOST", /companion tier needs root SSH/)
+      yield* failsOn({ ...API, MCP_TIER: "companion", SSH_HOST: "10.0.0.2" }, "SSH_KEY_PATH", /private key/)
+      yield* failsOn(
+        { ...API, MCP_TIER: "companion", SSH_HOST: "h", SSH_KEY_PATH: "/k", SSH_SKIP_HOST_VERIFICATION: "true" },
+        "SSH_SKIP_HOST_VERIFICATION",
+        /always verified/
+      )
+      yield* failsOn({ ...API, PATH_DENYLIST: "/proc,sys" }, "PATH_DENYLIST", /absolute paths/)
+      const ok = Either.getOrThrow(yield* load({ ...API, MCP_TIER: "companion", SSH_HOST: "h", SSH_KEY_PATH: "/k" }))
+      expect(Option.getOrThrow(ok.ssh)).toMatchObject({ port: 22, user: "root", commandGraceMs: 10_000 })
+      expect(ok.guard.pathDenylist).toEqual(["/proc", "/sys", "/dev"])
     }))
 
   it.effect("requires all four API variables together, or --simulated", () =>

@@ -10,6 +10,20 @@ export const RUNTIME = process.env.HOMELAB_MCP_E2E_RUNTIME ?? process.execPath
 
 export const freshDataDir = () => mkdtempSync(join(tmpdir(), "homelab-mcp-e2e-"))
 
+/** One compile-cache dir for the whole run, so spawned servers never touch the developer's ~/.cache. */
+const CACHE_HOME = mkdtempSync(join(tmpdir(), "homelab-mcp-cache-"))
+
+/**
+ * A clean environment for spawned servers: the SDK's safe defaults plus what the test says, never the developer's
+ * own MCP_* / PVE_* / AUDIT_* variables.
+ */
+export const serverEnv = (env: Record<string, string> = {}): Record<string, string> => ({
+  ...getDefaultEnvironment(),
+  XDG_CACHE_HOME: CACHE_HOME,
+  HOMELAB_MCP_DATA_DIR: freshDataDir(),
+  ...env
+})
+
 export interface Spawned {
   readonly client: Client
   readonly transport: StdioClientTransport
@@ -20,7 +34,7 @@ export const spawnServer = async (env: Record<string, string>, args: ReadonlyArr
   const transport = new StdioClientTransport({
     command: RUNTIME,
     args: [SERVER, ...args],
-    env: { ...getDefaultEnvironment(), HOMELAB_MCP_DATA_DIR: freshDataDir(), ...env },
+    env: serverEnv(env),
     stderr: "pipe"
   })
   let stderr = ""

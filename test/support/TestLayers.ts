@@ -9,6 +9,7 @@ import type { Plan } from "../../src/layers/AppLayer.js"
 import { planFor } from "../../src/layers/AppLayer.js"
 import type { SimRole } from "../../src/layers/ProxmoxApiSimulated.js"
 import { ProxmoxApiSimulated } from "../../src/layers/ProxmoxApiSimulated.js"
+import { SshTransportSimulated } from "../../src/layers/SshTransportSimulated.js"
 import type { AppConfigShape } from "../../src/services/AppConfig.js"
 import { ToolContext } from "../../src/services/ToolContext.js"
 import type { McpTool, ToolResult } from "../../src/tools/Tool.js"
@@ -30,10 +31,37 @@ export const testConfig = (tier: Tier, overrides: Partial<AppConfigShape> = {}):
     censusDir: join(dir, "census"),
     queryAuditDefaultLimit: 50,
     queryAuditMaxLimit: 200,
-    health: { loadWarnRatio: 0.8, loadCritRatio: 1.5, memWarnPct: 85, memCritPct: 95, fsWarnPct: 80, fsCritPct: 90 },
+    health: {
+      loadWarnRatio: 0.8,
+      loadCritRatio: 1.5,
+      memWarnPct: 85,
+      memCritPct: 95,
+      fsWarnPct: 80,
+      fsCritPct: 90,
+      failedUnitsCrit: [],
+      pendingUpdatesWarn: 50
+    },
     verifyTimeoutMs: 10_000,
     verifyIntervalMs: 500,
-    strictPrivileges: false,
+    census: {
+      retentionCap: 30,
+      maxItemsPerSection: 200,
+      maxResponseBytes: 524_288,
+      storageDriftPct: 10,
+      probeTimeoutMs: 10_000,
+      budgetMs: 120_000
+    },
+    guard: {
+      commandDenylist: Option.none(),
+      pathAllowlist: [],
+      pathDenylist: ["/proc", "/sys", "/dev"],
+      redactionExtraKeys: [],
+      tailLinesCap: 500,
+      probeTimeoutMs: 10_000,
+      snapshotPerGuestCap: 3,
+      snapshotVmstate: false,
+      breaker: { enabled: true, limit: 3, windowMs: 600_000 }
+    },
     ...overrides
   }
 }
@@ -53,8 +81,10 @@ export const harness = (
   options: { readonly role?: SimRole; readonly config?: Partial<AppConfigShape> } = {}
 ): Harness => {
   const config = testConfig(tier, options.config)
-  const sim = ProxmoxApiSimulated.layer({ role: options.role ?? (tier === "observe" ? "auditor" : "operate") })
-  const plan = planFor(config, sim)
+  const sim = ProxmoxApiSimulated.layer({
+    role: options.role ?? (tier === "observe" ? "auditor" : tier === "root" ? "full" : "operate")
+  })
+  const plan = planFor(config, { api: sim, ssh: SshTransportSimulated.pipe(Layer.provide(sim)) })
   // The simulated API never fails to build, so NotConfigured cannot happen here.
   const layer = Layer.merge(plan.layer as Layer.Layer<Layer.Layer.Success<Plan["layer"]>, unknown>, sim).pipe(
     Layer.orDie

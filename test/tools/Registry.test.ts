@@ -23,7 +23,17 @@ describe("tool registry", () => {
     ])
     expect(observe).not.toContain("guest_start")
     expect(names("operate")).toEqual([...observe, "guest_restart", "guest_start", "guest_stop"].sort())
-    expect(names("companion")).toEqual(names("operate"))
+    expect(names("companion")).toEqual([
+      ...names("operate"),
+      "describe_guest",
+      "pct_exec",
+      "qm_exec",
+      "snapshot_create",
+      "snapshot_delete",
+      "snapshot_list",
+      "snapshot_rollback",
+      "tail_log"
+    ].sort())
   })
 
   it("gives every tool object schemas without a top-level $ref, a title and honest annotations", () => {
@@ -36,7 +46,16 @@ describe("tool registry", () => {
       expect(e.title.length, tool.name).toBeGreaterThan(3)
       expect(e.description.length, tool.name).toBeGreaterThan(60)
       if (e.annotations.readOnlyHint) expect(e.annotations.destructiveHint, tool.name).toBe(false)
-      const mutates = ["guest_start", "guest_stop", "guest_restart"].includes(tool.name)
+      const mutates = [
+        "guest_start",
+        "guest_stop",
+        "guest_restart",
+        "pct_exec",
+        "qm_exec",
+        "snapshot_create",
+        "snapshot_rollback",
+        "snapshot_delete"
+      ].includes(tool.name)
       expect(e.annotations.readOnlyHint, tool.name).toBe(!mutates)
     }
   })

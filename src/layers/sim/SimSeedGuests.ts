@@ -1,3 +1,4 @@
+import { seedGuestSystem } from "./shell/SeedGuestSystems.js"
 import type { SimGuest } from "./SimState.js"
 
 /** The guests of the pve-sim homelab: CT 100-102, VM 200-201, in PVE's config format. */
@@ -7,15 +8,20 @@ const GiB = 1024 * MiB
 const DAY = 86_400_000
 
 const guest = (
-  g: Omit<SimGuest, "startedAtMs" | "pid" | "agent" | "snapshots"> & Partial<SimGuest>,
+  g: Omit<SimGuest, "startedAtMs" | "pid" | "agent" | "snapshots" | "system"> & Partial<SimGuest>,
   nowMs: number
-): SimGuest => ({
-  startedAtMs: g.status === "running" ? nowMs - 3 * DAY - g.vmid * 1000 : 0,
-  pid: g.status === "running" ? 20_000 + g.vmid : 0,
-  agent: { configured: false, running: false },
-  snapshots: [],
-  ...g
-})
+): SimGuest => {
+  const system = seedGuestSystem(nowMs, g.vmid, g.config["hostname"] ?? g.name)
+  return {
+    startedAtMs: g.status === "running" ? nowMs - 3 * DAY - g.vmid * 1000 : 0,
+    pid: g.status === "running" ? 20_000 + g.vmid : 0,
+    agent: { configured: false, running: false },
+    system,
+    ...g,
+    // a seeded snapshot was taken of the same files (nothing changed since), as pve-sim's seed copies them
+    snapshots: (g.snapshots ?? []).map((s) => ({ ...s, system }))
+  }
+}
 
 const lxcNet = (vmid: number, fw: string) =>
   `name=eth0,bridge=vmbr0${fw},gw=127.77.0.1,hwaddr=BC:24:11:5A:10:0${vmid - 100},ip=127.77.0.${vmid}/24,type=veth`
@@ -87,7 +93,12 @@ export const seedGuests = (nowMs: number): ReadonlyArray<SimGuest> => {
       cpus: 4,
       mem: 3217 * MiB,
       disk: 14_336 * MiB,
-      snapshots: [{ name: "pre-upgrade", description: "before docker 28 upgrade", snaptime: snaptime(20) }]
+      snapshots: [{
+        name: "pre-upgrade",
+        description: "before docker 28 upgrade",
+        snaptime: snaptime(20),
+        config: { ...ct101, description: "before docker 28 upgrade", snaptime: String(snaptime(20)) }
+      }]
     }, nowMs),
     guest({
       vmid: 102,
@@ -133,7 +144,13 @@ export const seedGuests = (nowMs: number): ReadonlyArray<SimGuest> => {
       mem: 1533 * MiB,
       disk: 0,
       agent: { configured: true, running: true },
-      snapshots: [{ name: "clean-install", description: "fresh install", snaptime: snaptime(40), vmstate: false }]
+      snapshots: [{
+        name: "clean-install",
+        description: "fresh install",
+        snaptime: snaptime(40),
+        vmstate: false,
+        config: { ...vm200, description: "fresh install", snaptime: String(snaptime(40)), vmstate: "0" }
+      }]
     }, nowMs),
     guest({
       vmid: 201,

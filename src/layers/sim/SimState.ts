@@ -1,5 +1,18 @@
 import type { GuestType } from "../../domain/Ids.js"
+import { seedHost, seedIpLinks } from "./shell/SeedHost.js"
+import type { IpLink, SimSystem, ZpoolState } from "./shell/SimSystem.js"
 import { seedGuests } from "./SimSeedGuests.js"
+
+export type {
+  DockerContainer,
+  IpLink,
+  JournalEntry,
+  SimFile,
+  SimFs,
+  SimSystem,
+  SimUnit,
+  ZpoolState
+} from "./shell/SimSystem.js"
 
 /** The state of the simulated PVE 9 node. Immutable; every change makes a new value (see `SimNode.state`). */
 
@@ -15,6 +28,10 @@ export interface SimSnapshot {
   readonly snaptime: number
   readonly parent?: string
   readonly vmstate?: boolean
+  /** The guest's config when the snapshot was taken (PVE's `[name]` section). */
+  readonly config?: ConfigMap
+  /** The guest's system (filesystem, journal, units) when the snapshot was taken: rollback restores it. */
+  readonly system?: SimSystem
 }
 
 export interface SimGuest {
@@ -39,6 +56,8 @@ export interface SimGuest {
   readonly snapshots: ReadonlyArray<SimSnapshot>
   /** Its start task ends OK but the guest falls over at once (a boot crash): the state stays stopped. */
   readonly crashesOnStart?: boolean
+  /** What runs inside: its filesystem, journal, units and docker containers (`pct exec`, the agent). */
+  readonly system: SimSystem
 }
 
 export interface SimStorage {
@@ -110,6 +129,10 @@ export interface SimState {
   readonly tasks: ReadonlyArray<SimTask>
   /** Next worker pid for a task's UPID. */
   readonly nextPid: number
+  /** The node's own system, as its shell sees it (`/etc/pve`, journal, units). */
+  readonly host: SimSystem
+  readonly ipLinks: ReadonlyArray<IpLink>
+  readonly zpool: ZpoolState
 }
 
 export const PVE_VERSION = { version: "9.0.10", release: "9.0", repoid: "deb1ca707ec72a89" } as const
@@ -186,7 +209,10 @@ export const seedState = (nowMs: number, node = "pve"): SimState => ({
     apt("libpve-common-perl", "Proxmox VE base library", "9.0.11", "9.0.10", "all", "optional")
   ],
   tasks: [],
-  nextPid: 0x0003_1A2C
+  nextPid: 0x0003_1A2C,
+  host: seedHost(nowMs, node),
+  ipLinks: seedIpLinks,
+  zpool: { pools: [], degraded: false }
 })
 
 function apt(pkg: string, title: string, version: string, old: string, arch: string, priority: string): AptUpdate {

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { CensusSection, GuestItem, NetworkSection, StorageItem, Unavailable } from "../../domain/Census.js"
 import { redactValue } from "../../domain/Redact.js"
+import { snapshotCapability } from "../../domain/SnapshotGuard.js"
 import { ProxmoxApi } from "../../services/ProxmoxApi.js"
 import type { Guest } from "../pve/Guests.js"
 import { listGuests } from "../pve/Guests.js"
@@ -68,19 +69,27 @@ export interface GuestSections {
   readonly redactions: number
 }
 
-/** Guests from one listing; at `full` depth each guest's config is read (VM.Audit) and redacted. */
+/**
+ * Guests from one listing. At `status` and `full` depth each guest's config is read (VM.Audit) to decide
+ * `snapshotCapable`; at `full` the redacted config is included.
+ */
 export const guestSections = (depth: "summary" | "status" | "full", extraKeys: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const guests = yield* listGuests
+    const storageTypes = depth === "summary"
+      ? {}
+      : Object.fromEntries((yield* storageList).map((st) => [st.storage, st.type]))
     let redactions = 0
     const item = (g: Guest) =>
       Effect.gen(function*() {
         const base = { vmid: g.vmid, name: g.name ?? "", status: g.status, ...(g.lock ? { lock: g.lock } : {}) }
-        if (depth !== "full") return base
+        if (depth === "summary") return base
         const raw = yield* guestConfig(g.type, g.vmid)
+        const snapshotCapable = snapshotCapability(g.type, raw, storageTypes)
+        if (depth === "status") return { ...base, snapshotCapable }
         const { count, value } = redactValue(raw, extraKeys)
         redactions += count
-        return { ...base, config: value as Record<string, unknown> }
+        return { ...base, snapshotCapable, config: value as Record<string, unknown> }
       })
     const items = yield* Effect.forEach(guests, item, { concurrency: 4 })
     return {

@@ -1,10 +1,9 @@
 import { Effect, Option, Schema } from "effect"
 import { GuestNotFound } from "../../domain/Errors.js"
 import type { GuestType } from "../../domain/Ids.js"
+import { opt } from "../../domain/SchemaUtil.js"
 import { ProxmoxApi } from "../../services/ProxmoxApi.js"
 import { call, Num } from "./Decode.js"
-
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { exact: true })
 
 export const ApiGuest = Schema.Struct({
   vmid: Num,

@@ -1,11 +1,10 @@
 import { Effect, Schema } from "effect"
 import { GuestType } from "../../domain/Ids.js"
+import { opt } from "../../domain/SchemaUtil.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import type { Guest, PowerAction } from "./Guests.js"
 import { findGuest, power } from "./Guests.js"
 import { awaitStatus, waitTask } from "./Tasks.js"
-
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { exact: true })
 
 export const LifecycleOutput = Schema.Struct({
   vmid: Schema.Number,

@@ -1,8 +1,7 @@
 import { Effect, Schema } from "effect"
+import { opt } from "../../domain/SchemaUtil.js"
 import { ProxmoxApi } from "../../services/ProxmoxApi.js"
 import { call, Num } from "./Decode.js"
-
-const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optionalWith(s, { exact: true })
 
 export const NodeStatus = Schema.Struct({
   uptime: Num,

@@ -3,9 +3,10 @@ import type { ApiFailure } from "../../domain/Errors.js"
 import { ApiUnavailable, StateNotReached, TaskFailed } from "../../domain/Errors.js"
 import type { GuestType } from "../../domain/Ids.js"
 import { parseUpid } from "../../domain/Upid.js"
-import type { ProxmoxApi } from "../../services/ProxmoxApi.js"
+import type { ProxmoxApiShape } from "../../services/ProxmoxApi.js"
+import { ProxmoxApi } from "../../services/ProxmoxApi.js"
 import { ToolContext } from "../../services/ToolContext.js"
-import { call, Num } from "./Decode.js"
+import { callOn, Num } from "./Decode.js"
 import { currentStatus } from "./Guests.js"
 
 const TaskStatus = Schema.Struct({
@@ -24,8 +25,8 @@ export interface TaskResult {
 const LOG_TAIL = 20
 const POLL = Duration.millis(400)
 
-const logTail = (node: string, upid: string) =>
-  call(Schema.Array(LogLine), {
+const logTail = (api: ProxmoxApiShape, node: string, upid: string) =>
+  callOn(api, Schema.Array(LogLine), {
     method: "GET",
     path: `/nodes/${node}/tasks/${upid}/log`,
     params: { start: 0, limit: 5000 }
@@ -44,6 +45,14 @@ export const waitTask = (
   raw: string,
   label: string
 ): Effect.Effect<TaskResult, ApiFailure | TaskFailed, ProxmoxApi | ToolContext> =>
+  Effect.flatMap(ProxmoxApi, (api) => waitTaskOn(api, raw, label))
+
+/** The same over an explicit API (root's pvesh at companion). */
+export const waitTaskOn = (
+  api: ProxmoxApiShape,
+  raw: string,
+  label: string
+): Effect.Effect<TaskResult, ApiFailure | TaskFailed, ToolContext> =>
   Effect.gen(function*() {
     const upid = parseUpid(raw)
     if (Option.isNone(upid)) return yield* new ApiUnavailable({ message: `Proxmox returned no task id: ${raw}` })
@@ -52,7 +61,7 @@ export const waitTask = (
     const started = yield* Clock.currentTimeMillis
     let polls = 0
     while (true) {
-      const status = yield* call(TaskStatus, {
+      const status = yield* callOn(api, TaskStatus, {
         method: "GET",
         path: `/nodes/${node}/tasks/${raw}/status`
       })
@@ -64,7 +73,7 @@ export const waitTask = (
           message: `${label} failed: ${exitStatus}`,
           upid: raw,
           exitStatus,
-          logTail: yield* logTail(node, raw)
+          logTail: yield* logTail(api, node, raw)
         })
       }
       polls += 1
