@@ -168,6 +168,18 @@ describe("SshTransportLive: host-key pinning", () => {
       expect(n.stats).toMatchObject({ auths: 0, connections: 2 })
     })))
 
+  it.live("a session that never starts and never closes still ends at the backstop (sshd with a hung wrapper)", () =>
+    run(Effect.gen(function*() {
+      const n = yield* node()
+      const ssh = yield* transport(n)
+      const started = Date.now()
+      const e = yield* Effect.flip(ssh.exec("stall", { timeoutMs: 1000 }))
+      expect(e._tag).toBe("SshTimeout")
+      expect(Date.now() - started).toBeLessThan(5000)
+      expect((yield* ssh.exec("echo hi", opts)).stdout).toBe("hi\n")
+      expect(n.stats.commands.some((c) => c.includes("stall"))).toBe(true)
+    })))
+
   it.live("TOFU: the first key is recorded, a changed key is then refused", () =>
     Effect.gen(function*() {
       const store = freshStore()

@@ -123,6 +123,8 @@ export const startFakeNode = (opts: {
         stats.maxOpenChannels = Math.max(stats.maxOpenChannels, stats.openChannels)
         session.on("close", () => stats.openChannels--)
         session.on("exec", (acceptExec, _reject, info) => {
+          // "stall": never answer the exec request and never close, like sshd whose session wrapper hangs.
+          if (info.command.includes("stall")) return void stats.commands.push(info.command)
           const ch = acceptExec()
           stats.commands.push(info.command)
           const m = WRAPPER.exec(info.command)

@@ -107,7 +107,7 @@ describe("pct_exec and qm_exec", () => {
     return Effect.gen(function*() {
       const r = ok(yield* drive(call(h.plan, "qm_exec", { vmid: 200, command: "cat /etc/app/config.yml | head -n 1" })))
       expect(r.exitCode).toBe(0)
-      expect((yield* sshLines).some((l) => l.includes("pvesh create /nodes/pve/qemu/200/agent/exec"))).toBe(true)
+      expect((yield* sshLines).some((l) => l.includes("qm guest exec 200 --timeout 30 -- sh -c"))).toBe(true)
       const e = failed(yield* drive(call(h.plan, "qm_exec", { vmid: 201, command: "ls" })))
       expect(e.code).toBe("GUEST_NOT_READY")
       expect(e.message).toMatch(/qemu-guest-agent/)

@@ -132,5 +132,11 @@ export const runChannel = (req: ChannelRequest): Effect.Effect<ChannelOutput, Ss
       onClosed.push(() => done(Effect.void))
       if (stream === undefined) abandoned = true
       else stream.close()
-    }).pipe(Effect.timeout(CLOSE_WAIT), Effect.ignore)
+    }).pipe(
+      // This runs as the interruption handler, which is uninterruptible: without `interruptible` the timeout could
+      // never stop the wait, and a server that never confirms the close (sshd with a hung child) would hang us.
+      Effect.interruptible,
+      Effect.timeout(CLOSE_WAIT),
+      Effect.ignore
+    )
   })
