@@ -10,7 +10,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 10)
 const CALLS = Number(process.env.BENCH_CALLS ?? 20)
 const runtime = process.env.BENCH_RUNTIME ?? process.execPath
 const simulated = !process.env.PVE_API_BASE_URL
-const tier = process.env.MCP_TIER ?? "observe"
+const tier = process.env.BENCH_TIER ?? "observe"
+const companionReady = simulated || Boolean(process.env.SSH_HOST)
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -30,10 +31,10 @@ const rssMiB = (pid) => {
   }
 }
 
-const start = () => {
+const start = (atTier = tier) => {
   const t0 = performance.now()
   const child = spawn(runtime, [SERVER, ...(simulated ? ["--simulated"] : [])], {
-    env: { ...process.env, MCP_TIER: tier, HOMELAB_MCP_DATA_DIR: mkdtempSync(join(tmpdir(), "hmcp-bench-")) },
+    env: { ...process.env, MCP_TIER: atTier, HOMELAB_MCP_DATA_DIR: mkdtempSync(join(tmpdir(), "hmcp-bench-")) },
     stdio: ["pipe", "pipe", "ignore"]
   })
   let buf = ""
@@ -59,8 +60,8 @@ const start = () => {
   return { child, request, notify, t0 }
 }
 
-const coldStart = async () => {
-  const s = start()
+const coldStart = async (atTier = tier) => {
+  const s = start(atTier)
   await s.request("initialize", {
     protocolVersion: "2025-06-18",
     capabilities: {},
@@ -91,11 +92,11 @@ for (let i = 0; i < RUNS + 1; i++) {
 }
 
 const { s } = await coldStart()
-const warm = async (name, args) => {
+const warm = async (name, args, server = s) => {
   const xs = []
   for (let i = 0; i < CALLS + 2; i++) {
     const t = performance.now()
-    const r = await s.request("tools/call", { name, arguments: args })
+    const r = await server.request("tools/call", { name, arguments: args })
     if (r.error || r.result?.isError) throw new Error(`${name} failed: ${JSON.stringify(r)}`)
     if (i >= 2) xs.push(performance.now() - t)
   }
@@ -115,3 +116,15 @@ console.log(`RSS after tools/list    ${fmt(rss, "MiB")}   (target ≤ 70 MiB)`)
 console.log(`warm pct_list           ${fmt(pct)}`)
 console.log(`warm describe_homelab   ${fmt(census)}`)
 console.log(`RSS after ${2 * CALLS + 4} calls     ${rssEnd.toFixed(1)} MiB`)
+
+if (companionReady) {
+  const { s: c } = await coldStart("companion")
+  const vmid = Number(process.env.BENCH_VMID ?? 100)
+  const exec = await warm("pct_exec", { vmid, command: "true" }, c)
+  const census = await warm("describe_homelab", { saveSnapshot: false }, c)
+  const full = await warm("describe_homelab", { saveSnapshot: false, depth: "status" }, c)
+  await stop(c)
+  console.log(`companion warm pct_exec          ${fmt(exec)}   (target ≤ 40 ms on pve-sim)`)
+  console.log(`companion census (summary)       ${fmt(census)}   (target ≤ 150 ms on pve-sim)`)
+  console.log(`companion census (status depth)  ${fmt(full)}`)
+}

@@ -68,8 +68,14 @@ if (file && (cached === undefined || script.cachedDataRejected)) {
       }
     } catch {}
   }
+  // The server announces when startup is done (first tools/list): the cache then holds everything a start needs.
+  process.once("homelab-mcp:ready", () => setImmediate(write))
   setTimeout(write, 1000).unref()
-  process.once("exit", write)
+  // A one-shot command that ends at once (--version) compiled almost nothing: its cache would be valid but nearly
+  // empty, and later starts would keep it. Only a process that did real work writes at exit.
+  process.once("exit", () => {
+    if (process.uptime() > 0.4) write()
+  })
 }
 cached = undefined
 script.runInThisContext().call(module.exports, module.exports, require, module, __filename, __dirname)

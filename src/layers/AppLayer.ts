@@ -20,10 +20,7 @@ import { CensusStoreFs } from "./CensusStoreFs.js"
 import { ProxmoxApiHttp } from "./ProxmoxApiHttp.js"
 import { RootApiPvesh } from "./ProxmoxApiPvesh.js"
 import type { SimRole } from "./ProxmoxApiSimulated.js"
-import { ProxmoxApiSimulated } from "./ProxmoxApiSimulated.js"
 import { RollbackBreakerMemory } from "./RollbackBreakerMemory.js"
-import { SshTransportLive } from "./SshTransportLive.js"
-import { SshTransportSimulated } from "./SshTransportSimulated.js"
 
 export type StartupError = NotConfigured
 
@@ -56,11 +53,21 @@ export interface NodeLayers {
  */
 export const nodeLayers = (config: AppConfigShape): NodeLayers => {
   if (config.simulated) {
-    const sim = ProxmoxApiSimulated.layer({ role: simRole(config.tier) })
-    return { api: sim, ssh: SshTransportSimulated.pipe(Layer.provide(sim)) }
+    // Loaded only with --simulated: the simulator's code and seed data stay out of a real server's startup.
+    // One layer value provides both ports, so the build memoizes it: a single simulated state behind API and SSH.
+    const both = Layer.unwrapEffect(
+      Effect.promise(() => import("./SimulatedNode.js")).pipe(
+        Effect.map((m) => m.simulatedNode(simRole(config.tier)))
+      )
+    )
+    return { api: both, ssh: both }
   }
   const ConfigLive = Layer.succeed(AppConfig, config)
-  return { api: ProxmoxApiHttp.pipe(Layer.provide(ConfigLive)), ssh: SshTransportLive.pipe(Layer.provide(ConfigLive)) }
+  // ssh2 is loaded only when the SSH layer is built (companion and root), not at observe or operate.
+  const ssh = Layer.unwrapEffect(
+    Effect.promise(() => import("./SshTransportLive.js")).pipe(Effect.map((m) => m.SshTransportLive))
+  )
+  return { api: ProxmoxApiHttp.pipe(Layer.provide(ConfigLive)), ssh: ssh.pipe(Layer.provide(ConfigLive)) }
 }
 
 const baseLayer = (

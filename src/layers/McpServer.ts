@@ -66,7 +66,11 @@ export const makeMcpServer = <R>(tools: ReadonlyArray<McpTool<R | ToolContext>>)
       capabilities: { tools: {} },
       jsonSchemaValidator: elicitationValidator
     })
-    server.setRequestHandler(ListToolsRequestSchema, () => Promise.resolve({ tools: listed.map((t) => ({ ...t })) }))
+    server.setRequestHandler(ListToolsRequestSchema, () => {
+      // Tells the launcher (scripts/loader.cjs) that startup is complete, so its code cache covers it.
+      ;(process as NodeJS.EventEmitter).emit("homelab-mcp:ready")
+      return Promise.resolve({ tools: listed.map((t) => ({ ...t })) })
+    })
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
       const tool = byName.get(req.params.name)
       if (tool === undefined) throw unknownTool(req.params.name)

@@ -8,7 +8,7 @@ import { AuditLog } from "../services/AuditLog.js"
 import { MutationGate, TierGate } from "../services/TierGate.js"
 import { ToolContext } from "../services/ToolContext.js"
 import { decodeArgs, listEntry, settle, success, withTimeout } from "./Codec.js"
-import type { AuditedDeps, AuditSpec, McpTool, RunnerDeps, ToolDef } from "./Tool.js"
+import type { AuditedDeps, AuditSpec, McpTool, RunnerDeps, ToolDef, ToolListEntry } from "./Tool.js"
 
 export interface ConfirmSpec<I> {
   /** The exact action, shown to the human; `undefined` when this input needs no approval. */
@@ -29,11 +29,15 @@ export const defineTool = <I, II, O, OI, E extends ToolFailure, R>(
   def: ToolDef<I, II, O, OI, E, R>
 ): McpTool<R | RunnerDeps> => {
   const decode = decodeArgs(def.name, def.input)
+  // JSON Schema is derived on first use: tools a tier never registers cost nothing at startup.
+  let entry: ToolListEntry | undefined
   return {
     name: def.name,
     minTier: def.minTier,
     timeoutMs: Duration.toMillis(def.timeout),
-    listEntry: listEntry(def),
+    get listEntry() {
+      return (entry ??= listEntry(def))
+    },
     call: (args) =>
       decode(args).pipe(
         Effect.flatMap((input) => def.handler(input).pipe(withTimeout(def.name, def.timeout))),
@@ -84,6 +88,8 @@ export const defineMutation = <I, II, O, OI, E extends ToolFailure, R>(
   def: MutationDef<I, II, O, OI, E, R>
 ): McpTool<R | RunnerDeps | AuditedDeps> => {
   const decode = decodeArgs(def.name, def.input)
+  // JSON Schema is derived on first use: tools a tier never registers cost nothing at startup.
+  let entry: ToolListEntry | undefined
   const spec = def.audit
   const run = (args: unknown, input: I) =>
     Effect.gen(function*() {
@@ -140,7 +146,9 @@ export const defineMutation = <I, II, O, OI, E extends ToolFailure, R>(
     name: def.name,
     minTier: def.minTier,
     timeoutMs: Duration.toMillis(def.timeout),
-    listEntry: listEntry(def),
+    get listEntry() {
+      return (entry ??= listEntry(def))
+    },
     call: (args) =>
       decode(args).pipe(
         Effect.flatMap((input) => run(args, input)),

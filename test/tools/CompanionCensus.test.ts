@@ -46,12 +46,12 @@ describe("census and health at companion", () => {
     }).pipe(Effect.provide(h.layer))
   })
 
-  it.effect("batches the probes: one SSH round trip for the host and one per running container", () => {
+  it.effect("batches the probes: three parallel host probes and one round trip per running container", () => {
     const h = harness("companion")
     return Effect.gen(function*() {
       ok(yield* drive(call(h.plan, "describe_homelab", { saveSnapshot: false })))
       const ssh = (yield* (yield* SimNode).requests).filter((l) => l.startsWith("SSH "))
-      expect(ssh.length).toBeLessThanOrEqual(4)
+      expect(ssh.length).toBe(5)
     }).pipe(Effect.provide(h.layer))
   })
 

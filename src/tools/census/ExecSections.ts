@@ -1,11 +1,11 @@
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import type { GuestItem, ServiceEntry, TailscaleSection } from "../../domain/Census.js"
+import type { PinMismatch, SshFailure } from "../../domain/Errors.js"
 import { isTrustFailure } from "../../domain/Errors.js"
-import type { DockerContainer } from "../../domain/ProbeParse.js"
 import { parseDockerPs, parseFailedUnits, parseTailscale, parseZpool } from "../../domain/ProbeParse.js"
 import { stripControl } from "../../domain/Redact.js"
-import { pctExec, shJoin } from "../../domain/Shell.js"
-import { SshTransport } from "../../services/SshTransport.js"
+import { pctExec } from "../../domain/Shell.js"
+import type { SshTransport } from "../../services/SshTransport.js"
 import { okOut, runProbes } from "./Probes.js"
 
 const FAILED = "systemctl list-units --failed --no-legend --plain"
@@ -21,58 +21,54 @@ export interface ExecFindings {
   readonly errors: ReadonlyArray<{ readonly section: string; readonly probe: string; readonly error: string }>
 }
 
-const hostLane = (timeoutMs: number) =>
-  runProbes([
-    { name: "zpool", script: "command -v zpool >/dev/null 2>&1 && zpool status -x || true" },
-    { name: "failed", script: FAILED },
-    { name: "tailscale", script: TAILSCALE }
-  ], { probeTimeoutMs: timeoutMs })
+/** Tailscale in the first running docker container that looks like it, probed in the same round trip (ADR-013). */
+const TAILSCALE_IN_DOCKER = "command -v docker >/dev/null 2>&1 && docker ps --format '{{.Names}}\t{{.Image}}' | " +
+  "grep -i tailscale | head -n 1 | cut -f 1 | xargs -r -I{} docker exec {} tailscale status --json || true"
 
-const guestLane = (ct: GuestItem, timeoutMs: number) =>
-  runProbes([{ name: "failed", script: FAILED }, { name: "docker", script: DOCKER }], {
+/** The host probes run as parallel channels (one round trip each, at once). */
+const hostLane = (timeoutMs: number) =>
+  Effect.all([
+    runProbes([{ name: "zpool", script: "command -v zpool >/dev/null 2>&1 && zpool status -x || true" }], {
+      probeTimeoutMs: timeoutMs
+    }),
+    runProbes([{ name: "failed", script: FAILED }], { probeTimeoutMs: timeoutMs }),
+    runProbes([{ name: "tailscale", script: TAILSCALE }], { probeTimeoutMs: timeoutMs })
+  ], { concurrency: 3 }).pipe(Effect.map((maps) => new Map(maps.flatMap((m) => [...m]))))
+
+const guestLane = (ct: GuestItem, timeoutMs: number): Effect.Effect<LaneResult, PinMismatch, SshTransport> =>
+  runProbes([
+    { name: "failed", script: FAILED },
+    { name: "docker", script: DOCKER },
+    { name: "tailscale", script: TAILSCALE_IN_DOCKER }
+  ], {
     probeTimeoutMs: timeoutMs,
     wrap: (script) => pctExec(ct.vmid, script)
   }).pipe(
-    Effect.map((r): ServiceEntry => ({
-      vmid: ct.vmid,
-      name: ct.name,
-      failedUnits: parseFailedUnits(okOut(r, "failed") ?? ""),
-      docker: parseDockerPs(stripControl(okOut(r, "docker") ?? ""))
-    })),
-    Effect.catchIf(
-      (e) => !isTrustFailure(e),
-      (e) =>
-        Effect.succeed<ServiceEntry>({ vmid: ct.vmid, name: ct.name, failedUnits: [], docker: [], error: e.message })
+    Effect.map((r): LaneResult => {
+      const docker = parseDockerPs(stripControl(okOut(r, "docker") ?? ""))
+      const ts = parseTailscale(okOut(r, "tailscale") ?? "")
+      const container = docker.find((d) => d.running && /tailscale/i.test(`${d.name} ${d.image}`))?.name
+      return {
+        vmid: ct.vmid,
+        name: ct.name,
+        failedUnits: parseFailedUnits(okOut(r, "failed") ?? ""),
+        docker,
+        ...(ts === undefined || container === undefined ? {} : { tailscale: { container, status: ts } })
+      }
+    }),
+    Effect.catchAll((e: SshFailure) =>
+      e._tag === "PinMismatch"
+        ? Effect.fail(e)
+        : Effect.succeed<LaneResult>({ vmid: ct.vmid, name: ct.name, failedUnits: [], docker: [], error: e.message })
     )
   )
 
-/** Tailscale on the host first, else inside the first running docker container that looks like it (ADR-013). */
-const tailscaleIn = (services: ReadonlyArray<ServiceEntry>, timeoutMs: number) =>
-  Effect.gen(function*() {
-    const found = services.flatMap((s) =>
-      s.docker.filter((d: DockerContainer) => d.running && /tailscale/i.test(`${d.name} ${d.image}`))
-        .map((d) => ({ vmid: s.vmid, container: d.name }))
-    )[0]
-    if (found === undefined) {
-      return { scope: "none" as const, reason: "not on the host and in no running docker container of a running CT" }
-    }
-    const ssh = yield* SshTransport
-    const r = yield* ssh.exec(
-      pctExec(found.vmid, shJoin(["docker", "exec", found.container, "tailscale", "status", "--json"])),
-      {
-        timeoutMs
-      }
-    ).pipe(Effect.option)
-    const status = Option.flatMap(r, (x) =>
-      Option.fromNullable(x.exitCode === 0 ? parseTailscale(x.stdout) : undefined))
-    return Option.match(status, {
-      onNone: () => ({
-        scope: "none" as const,
-        reason: `tailscale container ${found.container} in CT ${found.vmid} did not answer`
-      }),
-      onSome: (t) => ({ scope: "container" as const, vmid: found.vmid, container: found.container, ...t })
-    })
-  })
+interface TailscaleStatusIn {
+  readonly container: string
+  readonly status: NonNullable<ReturnType<typeof parseTailscale>>
+}
+
+type LaneResult = ServiceEntry & { readonly tailscale?: TailscaleStatusIn }
 
 /** Host and per-container probes, one SSH round trip per lane, lanes in parallel. */
 export const execFindings = (runningCts: ReadonlyArray<GuestItem>, timeoutMs: number) =>
@@ -86,15 +82,18 @@ export const execFindings = (runningCts: ReadonlyArray<GuestItem>, timeoutMs: nu
     if (host._tag === "Left") errors.push({ section: "node", probe: "hostProbes", error: host.left.message })
     const probes = host._tag === "Right" ? host.right : new Map()
     const ts = parseTailscale(okOut(probes, "tailscale") ?? "")
+    const inGuest = services.find((s) => s.tailscale !== undefined)
     const tailscale: TailscaleSection = ts !== undefined
       ? { scope: "host", ...ts }
-      : yield* tailscaleIn(services, timeoutMs)
+      : inGuest?.tailscale !== undefined
+      ? { scope: "container", vmid: inGuest.vmid, container: inGuest.tailscale.container, ...inGuest.tailscale.status }
+      : { scope: "none", reason: "not on the host and in no running docker container of a running CT" }
     const zpool = okOut(probes, "zpool")
     const failed = okOut(probes, "failed")
     return {
       ...(zpool === undefined ? {} : { zpool: parseZpool(zpool) }),
       ...(failed === undefined ? {} : { failedUnits: parseFailedUnits(failed) }),
-      services,
+      services: services.map(({ tailscale: _t, ...entry }) => entry),
       tailscale,
       errors
     } satisfies ExecFindings
