@@ -15,6 +15,9 @@ export const parseUpid = (raw: string): Option.Option<Upid> => {
   if (parts.length < 8 || parts[0] !== "UPID") return Option.none()
   const [, node = "", , , start = "", type = "", id = "", user = ""] = parts
   const startTime = Number.parseInt(start, 16)
-  if (node === "" || type === "" || Number.isNaN(startTime)) return Option.none()
+  // The node goes into an API path: it must be a valid PVE node name.
+  if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/.test(node) || type === "" || Number.isNaN(startTime)) {
+    return Option.none()
+  }
   return Option.some({ raw, node, type, id, user, startTime })
 }

@@ -39,7 +39,8 @@ export const makeQueryAudit = (limits: { readonly defaultLimit: number; readonly
     name: "query_audit",
     title: "Query the audit log",
     description: "Search this server's audit log of mutations (each one an intent joined with its outcome), newest " +
-      "first. Filters combine with AND. The summary counts the whole filtered set; records are cut to limit.",
+      "first. Filters combine with AND. The summary counts the whole filtered set of the newest 64 MiB of the log; " +
+      "records are cut to limit, and truncated says when anything was left out.",
     minTier: "observe",
     annotations: readsLocal,
     input: Schema.Struct({

@@ -87,6 +87,20 @@ describe("guest lifecycle at operate", () => {
     }).pipe(Effect.provide(h.layer))
   })
 
+  it.effect("a mutation that hangs ends at the tool's limit and is audited as timeout", () => {
+    const h = harness("operate")
+    return Effect.gen(function*() {
+      const sim = yield* SimNode
+      yield* sim.injectFault({ match: "POST /nodes/pve/lxc/102/status/start", action: "hang" })
+      const fiber = yield* Effect.fork(call(h.plan, "guest_start", { vmid: 102 }))
+      for (let i = 0; i < 200 && (yield* Fiber.poll(fiber))._tag === "None"; i++) yield* TestClock.adjust("1 second")
+      const error = failed(yield* Fiber.join(fiber))
+      expect(error.code).toBe("TIMEOUT")
+      const [entry] = yield* entries("guest_start")
+      expect(entry).toMatchObject({ outcome: "timeout", error: { code: "TIMEOUT" } })
+    }).pipe(Effect.provide(h.layer))
+  })
+
   it.effect("an unknown vmid fails up front with GUEST_NOT_FOUND and changes nothing", () => {
     const h = harness("operate")
     return Effect.gen(function*() {
