@@ -1,6 +1,7 @@
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import type { JsonSchemaType } from "@modelcontextprotocol/sdk/validation/types.js"
-import { Effect, Layer, Option, Ref } from "effect"
+import type { Duration } from "effect"
+import { Effect, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -135,3 +136,17 @@ export const failed = (r: ToolResult) => {
   if (r._tag !== "Failure") throw new Error(`expected failure, got ${r.text}`)
   return r.error
 }
+
+/**
+ * Runs a call on the TestClock, advancing time in steps until it finishes (tasks, polling and timeouts all wait on
+ * the Clock).
+ */
+export const drive = (eff: Effect.Effect<ToolResult>, step: Duration.DurationInput = "250 millis", maxSteps = 600) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(eff)
+    for (let i = 0; i < maxSteps; i++) {
+      yield* TestClock.adjust(step)
+      if ((yield* Fiber.poll(fiber))._tag === "Some") break
+    }
+    return yield* Fiber.join(fiber)
+  })

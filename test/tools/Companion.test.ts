@@ -1,19 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect } from "effect"
 import { SimNode } from "../../src/layers/ProxmoxApiSimulated.js"
 import { AuditLog } from "../../src/services/AuditLog.js"
-import type { ToolResult } from "../../src/tools/Tool.js"
-import { call, failed, harness, ok } from "../support/TestLayers.js"
-
-const drive = (eff: Effect.Effect<ToolResult>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(eff)
-    for (let i = 0; i < 400; i++) {
-      yield* TestClock.adjust("250 millis")
-      if ((yield* Fiber.poll(fiber))._tag === "Some") break
-    }
-    return yield* Fiber.join(fiber)
-  })
+import { call, drive, failed, harness, ok } from "../support/TestLayers.js"
 
 const sshLines = Effect.flatMap(
   SimNode,

@@ -1,18 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect } from "effect"
 import { SimNode } from "../../src/layers/ProxmoxApiSimulated.js"
-import type { ToolResult } from "../../src/tools/Tool.js"
-import { call, failed, harness, ok } from "../support/TestLayers.js"
-
-const drive = (eff: Effect.Effect<ToolResult>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(eff)
-    for (let i = 0; i < 200; i++) {
-      yield* TestClock.adjust("250 millis")
-      if ((yield* Fiber.poll(fiber))._tag === "Some") break
-    }
-    return yield* Fiber.join(fiber)
-  })
+import { call, drive, failed, harness, ok } from "../support/TestLayers.js"
 
 interface CensusOut {
   readonly sections: {

@@ -2,21 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { SimNode } from "../../src/layers/ProxmoxApiSimulated.js"
 import { AuditLog } from "../../src/services/AuditLog.js"
-import type { ToolResult } from "../../src/tools/Tool.js"
 import type { Elicit } from "../support/TestLayers.js"
-import { call, failed, harness, ok } from "../support/TestLayers.js"
-
-/** Runs a call on the TestClock, advancing time until it finishes. */
-const drive = (eff: Effect.Effect<ToolResult>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(eff)
-    for (let i = 0; i < 200; i++) {
-      yield* TestClock.adjust("250 millis")
-      const done = yield* Fiber.poll(fiber)
-      if (done._tag === "Some") break
-    }
-    return yield* Fiber.join(fiber)
-  })
+import { call, drive, failed, harness, ok } from "../support/TestLayers.js"
 
 const posts = Effect.gen(function*() {
   const sim = yield* SimNode

@@ -1,20 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect, TestClock } from "effect"
 import { SimNode } from "../../src/layers/ProxmoxApiSimulated.js"
 import { AuditLog } from "../../src/services/AuditLog.js"
-import type { ToolResult } from "../../src/tools/Tool.js"
 import type { Elicit } from "../support/TestLayers.js"
-import { call, failed, harness, ok } from "../support/TestLayers.js"
+import { call, drive, failed, harness, ok } from "../support/TestLayers.js"
 
-const drive = (eff: Effect.Effect<ToolResult>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(eff)
-    for (let i = 0; i < 600; i++) {
-      yield* TestClock.adjust("500 millis")
-      if ((yield* Fiber.poll(fiber))._tag === "Some") break
-    }
-    return yield* Fiber.join(fiber)
-  })
+const drive500 = (eff: Parameters<typeof drive>[0]) => drive(eff, "500 millis")
 
 const yes: Elicit = { canElicit: true, answer: true }
 const names = (r: Record<string, unknown>) => (r.snapshots as Array<{ name: string; managed: boolean }>)
@@ -45,7 +36,7 @@ describe("snapshots", () => {
       const created: Array<string> = []
       for (let i = 0; i < 4; i++) {
         yield* TestClock.adjust("61 seconds")
-        const r = ok(yield* drive(call(h.plan, "snapshot_create", { vmid: 200, note: `step ${i}` })))
+        const r = ok(yield* drive500(call(h.plan, "snapshot_create", { vmid: 200, note: `step ${i}` })))
         expect(String(r.name)).toMatch(/^mcp-\d{8}-\d{6}$/)
         created.push(String(r.name))
         if (i === 3) expect(r.evicted).toEqual([created[0]])
@@ -59,14 +50,14 @@ describe("snapshots", () => {
   it.effect("rolls back with approval, stopping and restarting a running guest, verified by polling", () => {
     const h = harness("companion")
     return Effect.gen(function*() {
-      const snap = ok(yield* drive(call(h.plan, "snapshot_create", { vmid: 100 })))
+      const snap = ok(yield* drive500(call(h.plan, "snapshot_create", { vmid: 100 })))
       const name = String(snap.name)
-      yield* drive(call(h.plan, "pct_exec", { vmid: 100, command: "echo changed > /etc/hostname" }))
-      const running = failed(yield* drive(call(h.plan, "snapshot_rollback", { vmid: 100, name }, yes)))
+      yield* drive500(call(h.plan, "pct_exec", { vmid: 100, command: "echo changed > /etc/hostname" }))
+      const running = failed(yield* drive500(call(h.plan, "snapshot_rollback", { vmid: 100, name }, yes)))
       expect(running.code).toBe("GUEST_NOT_READY")
-      const r = ok(yield* drive(call(h.plan, "snapshot_rollback", { vmid: 100, name, stopIfRunning: true }, yes)))
+      const r = ok(yield* drive500(call(h.plan, "snapshot_rollback", { vmid: 100, name, stopIfRunning: true }, yes)))
       expect(r).toMatchObject({ wasRunning: true, restarted: true })
-      const after = ok(yield* drive(call(h.plan, "pct_exec", { vmid: 100, command: "cat /etc/hostname" })))
+      const after = ok(yield* drive500(call(h.plan, "pct_exec", { vmid: 100, command: "cat /etc/hostname" })))
       expect(after.stdout).toBe("adguard-dns\n")
     }).pipe(Effect.provide(h.layer))
   })
@@ -84,7 +75,7 @@ describe("snapshots", () => {
         yield* call(h.plan, "snapshot_rollback", { vmid: 200, name: "mcp-x" }, { canElicit: true, answer: false })
       )
       expect(declined.code).toBe("DECLINED")
-      expect(failed(yield* drive(call(h.plan, "snapshot_delete", { vmid: 200, name: "mcp-absent" }))).code).toBe(
+      expect(failed(yield* drive500(call(h.plan, "snapshot_delete", { vmid: 200, name: "mcp-absent" }))).code).toBe(
         "NOT_FOUND"
       )
     }).pipe(Effect.provide(h.layer))
@@ -93,9 +84,9 @@ describe("snapshots", () => {
   it.effect("the circuit breaker stops the third rollback of one guest within the window", () => {
     const h = harness("companion")
     return Effect.gen(function*() {
-      const name = String(ok(yield* drive(call(h.plan, "snapshot_create", { vmid: 200 }))).name)
+      const name = String(ok(yield* drive500(call(h.plan, "snapshot_create", { vmid: 200 }))).name)
       for (let i = 0; i < 3; i++) {
-        ok(yield* drive(call(h.plan, "snapshot_rollback", { vmid: 200, name, stopIfRunning: true }, yes)))
+        ok(yield* drive500(call(h.plan, "snapshot_rollback", { vmid: 200, name, stopIfRunning: true }, yes)))
       }
       const tripped = failed(yield* call(h.plan, "snapshot_rollback", { vmid: 200, name, stopIfRunning: true }, yes))
       expect(tripped.code).toBe("CIRCUIT_OPEN")
@@ -107,7 +98,7 @@ describe("snapshots", () => {
       )
       expect(override.restarted).toBe(true)
       yield* TestClock.adjust("11 minutes")
-      ok(yield* drive(call(h.plan, "snapshot_rollback", { vmid: 200, name, stopIfRunning: true }, yes)))
+      ok(yield* drive500(call(h.plan, "snapshot_rollback", { vmid: 200, name, stopIfRunning: true }, yes)))
       const audit = yield* AuditLog
       const outcomes = (yield* audit.query({ tool: "snapshot_rollback", limit: 10 })).entries.map((e) => e.outcome)
       expect(outcomes.filter((o) => o === "refused")).toHaveLength(1)
