@@ -4,7 +4,8 @@ import { Tier } from "./Tier.js"
 
 export const GENESIS_HASH = "0".repeat(64)
 
-export const AuditOutcomeKind = Schema.Literal("ok", "error", "refused", "timeout", "interrupted")
+/** `unknown`: the channel was lost or timed out after the command was sent, so the node may or may not have acted. */
+export const AuditOutcomeKind = Schema.Literal("ok", "error", "refused", "timeout", "interrupted", "unknown")
 export type AuditOutcomeKind = typeof AuditOutcomeKind.Type
 
 export const AuditErrorInfo = Schema.Struct({ code: Schema.String, message: Schema.String })
@@ -55,7 +56,7 @@ export const AuditEntry = Schema.Struct({
   isLargeChange: opt(Schema.Boolean),
   rootTier: opt(Schema.Boolean),
   /** `pending` means no outcome line exists (in flight, or the server died mid-operation). */
-  outcome: Schema.Literal("ok", "error", "refused", "timeout", "interrupted", "pending"),
+  outcome: Schema.Literal("ok", "error", "refused", "timeout", "interrupted", "unknown", "pending"),
   outcomeTs: opt(Schema.String),
   error: opt(AuditErrorInfo),
   result: opt(Schema.Unknown),

@@ -84,9 +84,10 @@ const makeRules = (keys: string): ReadonlyArray<Rule> => [
     (m, name = "", sep = "") =>
       m.slice(name.length + sep.length).trim() === REDACTED ? undefined : `${name}${sep} ${REDACTED}`
   ],
-  // 4. PVE API tokens, `[PVEAPIToken=]user@realm!tokenid=uuid`: the token id stays, the secret goes.
+  // 4. PVE API tokens, `[PVEAPIToken=]user@realm!tokenid=uuid`, and `/etc/pve/priv/token.cfg` lines
+  //    (`user@realm!tokenid uuid`): the token id stays, the secret goes.
   [
-    new RegExp(String.raw`\b((?:PVEAPIToken=)?[\w.-]+@[\w.-]+![\w.-]+)([=:])[ \t]*${UUID}`, "gi"),
+    new RegExp(String.raw`\b((?:PVEAPIToken=)?[\w.-]+@[\w.-]+![\w.-]+)([=:]|[ \t])[ \t]*${UUID}`, "gi"),
     (_m, id = "", sep = "") => `${id}${sep}${REDACTED}`
   ],
   // 5. `name=value`, `name: value`, `"name": "value"` for secret-ish names.
@@ -173,7 +174,9 @@ const isStripped = (code: number): boolean =>
   (code >= 0x202a && code <= 0x202e) ||
   (code >= 0x2066 && code <= 0x2069) ||
   (code >= 0x200b && code <= 0x200f) ||
-  code === 0x061c || code === 0x2060 || code === 0xfeff
+  code === 0x061c || code === 0x2060 || code === 0xfeff ||
+  // Unicode tag characters: invisible, and used to smuggle instructions past a reader (security.md §2.2).
+  (code >= 0xe0000 && code <= 0xe007f)
 
 /** Remove C0/C1 control characters (except `\n` and `\t`), bidi overrides/isolates/marks and zero-width chars. */
 export const stripControl = (text: string): string => {

@@ -56,7 +56,11 @@ const outcomeOf = <A>(exit: Exit.Exit<A, ToolFailure>): {
   const failure = Cause.failureOption(exit.cause)
   if (Option.isNone(failure)) return { outcome: "error", error: { code: "INTERNAL", message: "unexpected defect" } }
   const view = viewError(failure.value)
-  const outcome = failure.value._tag === "ToolTimeout" ? "timeout" : "error"
+  const e = failure.value
+  const unknown = e._tag === "SshTimeout" ||
+    (e._tag === "SshUnavailable" && e.message.includes("outcome is unknown")) ||
+    (e._tag === "ApiTimeout" && e.message.includes("may still carry it out"))
+  const outcome = e._tag === "ToolTimeout" ? "timeout" : unknown ? "unknown" : "error"
   return { outcome, error: { code: view.code, message: view.message } }
 }
 

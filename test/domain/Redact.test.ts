@@ -114,3 +114,13 @@ describe("stripControl", () => {
     expect(stripControl("plain ünïcödé ✓")).toBe("plain ünïcödé ✓")
   })
 })
+
+describe("redaction gaps found by the hostile-output audit", () => {
+  it("strips Unicode tag characters and redacts token.cfg lines", () => {
+    expect(stripControl("a\u{E0041}\u{E007F}b")).toBe("ab")
+    const line = redactText("mcp@pve!tok 5e1f0c9a-7d3b-4b7e-9c1a-0badc0ffee42")
+    expect(line.count).toBe(1)
+    expect(line.text).not.toContain("5e1f0c9a")
+    expect(line.text).toContain("mcp@pve!tok")
+  })
+})

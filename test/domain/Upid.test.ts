@@ -9,7 +9,9 @@ describe("parseUpid", () => {
   })
 
   it("refuses anything that is not a UPID, and a node that is not a valid node name", () => {
-    for (const bad of ["", "OK", "UPID:pve", "UPID:../../x:1:2:6B05B685:vzstart:102:u:", "UPID:pve x:1:2:6B05B685:a:1:u:"]) {
+    for (
+      const bad of ["", "OK", "UPID:pve", "UPID:../../x:1:2:6B05B685:vzstart:102:u:", "UPID:pve x:1:2:6B05B685:a:1:u:"]
+    ) {
       expect(Option.isNone(parseUpid(bad)), bad).toBe(true)
     }
   })

@@ -104,6 +104,16 @@ describe("pct_exec and qm_exec", () => {
     }).pipe(Effect.provide(h.layer))
   })
 
+  it.effect("qm_exec past its limit says not exited, with the guest pid", () => {
+    const h = harness("companion")
+    return Effect.gen(function*() {
+      const r = ok(yield* drive(call(h.plan, "qm_exec", { vmid: 200, command: "sleep 100", timeoutMs: 2000 })))
+      expect(r).toMatchObject({ timedOut: true, exitCode: null })
+      expect(typeof r.pid).toBe("number")
+      expect(String(r.note)).toMatch(/may still be running/)
+    }).pipe(Effect.provide(h.layer))
+  })
+
   it.effect("SSH faults are typed: drop and pin mismatch", () => {
     const h = harness("companion")
     return Effect.gen(function*() {

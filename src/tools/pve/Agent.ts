@@ -10,7 +10,8 @@ import { ToolContext } from "../../services/ToolContext.js"
 import { Num } from "./Decode.js"
 
 const ExecStatus = Schema.Struct({
-  exited: Schema.Union(Schema.Boolean, Num),
+  /** Absent when `qm guest exec` ran out of time and answered only with the pid: not exited (yet). */
+  exited: opt(Schema.Union(Schema.Boolean, Num)),
   exitcode: opt(Num),
   signal: opt(Num),
   "out-data": opt(Schema.String),
