@@ -1,4 +1,5 @@
 import type { ToolFailure } from "./Errors.js"
+import { redactText, stripControl } from "./Redact.js"
 
 export interface ErrorView {
   readonly code: string
@@ -60,8 +61,12 @@ const table: Hints = {
   ]
 }
 
+/**
+ * The one rendering of an error for the model and the audit log. Messages can carry node output (stderr, agent
+ * replies), so they are always redacted and stripped of control characters here.
+ */
 export const viewError = (e: ToolFailure): ErrorView => {
   const hint = table[e._tag] as (e: ToolFailure) => readonly [string, string]
   const [code, text] = hint(e)
-  return { code, message: e.message, hint: text }
+  return { code, message: redactText(stripControl(e.message)).text, hint: text }
 }

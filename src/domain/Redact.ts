@@ -186,3 +186,16 @@ export const stripControl = (text: string): string => {
   }
   return out
 }
+
+/** Node-derived structured data for the model: secrets redacted, control and bidi characters stripped from strings. */
+export const cleanValue = (value: unknown, extraKeys?: ReadonlyArray<string>): RedactResult<unknown> => {
+  const strip = (v: unknown): unknown =>
+    typeof v === "string"
+      ? stripControl(v)
+      : Array.isArray(v)
+      ? v.map(strip)
+      : v !== null && typeof v === "object"
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [stripControl(k), strip(x)]))
+      : v
+  return redactValue(strip(value), extraKeys)
+}

@@ -35,7 +35,11 @@ const contextFor = (server: Server, tool: string, extra: Extra) => {
           params: { progressToken: token, progress: step, ...(total === undefined ? {} : { total }), message }
         }).catch(() => undefined)
       }),
-    canElicit: server.getClientCapabilities()?.elicitation !== undefined,
+    // Form elicitation: an empty capability object means form (2025-06); URL-only clients cannot answer our form.
+    canElicit: (() => {
+      const e = server.getClientCapabilities()?.elicitation as Record<string, unknown> | undefined
+      return e !== undefined && (Object.keys(e).length === 0 || e.form !== undefined)
+    })(),
     elicitConfirmation: (question) =>
       Effect.tryPromise((signal) =>
         server.elicitInput({

@@ -2,7 +2,7 @@ import { Effect, Either, Schema } from "effect"
 import { DockerItem } from "../domain/Census.js"
 import { GuestType, VmId } from "../domain/Ids.js"
 import { parseDockerPs, parseFailedUnits } from "../domain/ProbeParse.js"
-import { redactValue, stripControl } from "../domain/Redact.js"
+import { cleanValue, stripControl } from "../domain/Redact.js"
 import { opt } from "../domain/SchemaUtil.js"
 import { pctExec } from "../domain/Shell.js"
 import { snapshotCapability } from "../domain/SnapshotGuard.js"
@@ -66,7 +66,7 @@ export const makeDescribeGuest = (config: AppConfigShape) =>
           raw,
           Object.fromEntries(storages.map((s) => [s.storage, s.type]))
         )
-        const redacted = redactValue(raw, config.guard.redactionExtraKeys)
+        const redacted = cleanValue(raw, config.guard.redactionExtraKeys)
         const snapshots = want("snapshots") ? yield* listSnapshots(guest) : undefined
         type Inside = { readonly units: string; readonly docker: string }
         const inside = guest.status === "running" && (want("units") || want("docker"))
@@ -82,7 +82,7 @@ export const makeDescribeGuest = (config: AppConfigShape) =>
               }).pipe(Effect.map((r) => ({ units: okOut(r, "units") ?? "", docker: okOut(r, "docker") ?? "" })))
               : requireAgent(vmid).pipe(
                 Effect.zipRight(agentExec(vmid, UNITS, config.guard.probeTimeoutMs)),
-                Effect.map((r) => ({ units: r.exitCode === 0 ? r.stdout : "", docker: "" }))
+                Effect.map((r) => ({ units: r.exitCode === 0 ? stripControl(r.stdout) : "", docker: "" }))
               )
           )
           : undefined

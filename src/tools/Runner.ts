@@ -132,7 +132,10 @@ export const defineMutation = <I, II, O, OI, E extends ToolFailure, R>(
       // The intent is written uninterruptibly and the outcome is tied to it, so no exit path (success, failure,
       // timeout, cancellation arriving during the intent's fsync, shutdown) leaves an intent without an outcome.
       return yield* Effect.acquireUseRelease(
-        audit.intent(confirmation === undefined ? fields : { ...fields, note: confirmation }),
+        audit.intent((() => {
+          const notes = [confirmation, spec.note?.(input)].filter((n): n is string => n !== undefined)
+          return notes.length === 0 ? fields : { ...fields, note: notes.join("; ") }
+        })()),
         () => def.handler(input).pipe(withTimeout(def.name, def.timeout)),
         (handle, exit) =>
           Effect.gen(function*() {

@@ -14,9 +14,14 @@ import { defineMutation } from "./Runner.js"
 
 const requireSnapshot = (guest: Guest, name: string) =>
   Effect.flatMap(listSnapshots(guest), (list) =>
-    Option.isSome(findSnapshot(list, name))
-      ? Effect.void
-      : Effect.fail(new ApiNotFound({ message: `guest ${guest.vmid} has no snapshot ${name}`, path: name })))
+    Option.match(findSnapshot(list, name), {
+      onSome: Effect.succeed,
+      onNone: () => Effect.fail(new ApiNotFound({ message: `guest ${guest.vmid} has no snapshot ${name}`, path: name }))
+    }))
+
+/** The same tagged error with more said in its message. */
+const withMessage = <E extends { readonly message: string }>(e: E, message: string): E =>
+  Object.assign(Object.create(Object.getPrototypeOf(e) as object) as E, e, { message })
 
 const power = (guest: Guest, action: "stop" | "start", target: "running" | "stopped") =>
   Effect.gen(function*() {
@@ -64,16 +69,23 @@ export const snapshotRollback = defineMutation({
     note: Schema.optionalWith(Schema.String, { exact: true })
   }),
   timeout: "15 minutes",
-  audit: { vmid: (i) => i.vmid, isLargeChange: () => true },
+  audit: {
+    vmid: (i) => i.vmid,
+    isLargeChange: () => true,
+    note: (i) => (i.overrideCircuitBreaker ? "circuitBreakerOverridden" : undefined)
+  },
   precheck: (i) => Effect.flatMap(RollbackBreaker, (b) => b.check(`guest/${i.vmid}`, i.overrideCircuitBreaker)),
   confirm: {
-    question: (i) => `Roll guest ${i.vmid} back to snapshot ${i.name}; everything since that snapshot is lost.`,
+    question: (i) =>
+      `Roll guest ${i.vmid} back to snapshot ${i.name}; everything since that snapshot is lost.` +
+      (i.stopIfRunning ? " If the guest is running it is hard-stopped first." : "") +
+      (i.overrideCircuitBreaker ? " This overrides the rollback circuit breaker, which stops repeated rollbacks." : ""),
     argument: (i) => i.confirm
   },
   handler: (input) =>
     Effect.gen(function*() {
       const guest = yield* findGuest(input.vmid)
-      yield* requireSnapshot(guest, input.name)
+      const snapshot = yield* requireSnapshot(guest, input.name)
       const wasRunning = guest.status === "running"
       if (wasRunning && !input.stopIfRunning) {
         return yield* new GuestNotReady({
@@ -83,11 +95,27 @@ export const snapshotRollback = defineMutation({
       }
       if (!input.overrideCircuitBreaker) yield* Effect.flatMap(RollbackBreaker, (b) => b.strike(`guest/${input.vmid}`))
       if (wasRunning) yield* power(guest, "stop", "stopped")
-      yield* rollbackSnapshot(guest, input.name)
-      const diskOnly = guest.type === "qemu" ? { note: "disk-only rollback: the VM starts as after a power loss" } : {}
-      if (!wasRunning) {
-        return { vmid: input.vmid, guestType: guest.type, name: input.name, wasRunning, restarted: false, ...diskOnly }
+      yield* rollbackSnapshot(guest, input.name).pipe(
+        Effect.mapError((
+          e
+        ) => (wasRunning ? withMessage(e, `${e.message} (this call stopped the guest; it is still stopped)`) : e))
+      )
+      const base = { vmid: input.vmid, guestType: guest.type, name: input.name, wasRunning }
+      if (guest.type === "qemu" && snapshot.withRam) {
+        // Proxmox starts a VM by itself after rolling back to a snapshot with RAM state: only verify that it runs.
+        const config = yield* AppConfig
+        yield* awaitStatus(guest.type, guest.vmid, "running", {
+          intervalMs: config.verifyIntervalMs,
+          timeoutMs: config.verifyTimeoutMs
+        })
+        return {
+          ...base,
+          restarted: true,
+          note: "restored with RAM state: the VM resumed where the snapshot was taken"
+        }
       }
+      const diskOnly = guest.type === "qemu" ? { note: "disk-only rollback: the VM starts as after a power loss" } : {}
+      if (!wasRunning) return { ...base, restarted: false, ...diskOnly }
       yield* power(guest, "start", "running").pipe(
         Effect.mapError((e) =>
           e._tag === "StateNotReached"
@@ -95,7 +123,7 @@ export const snapshotRollback = defineMutation({
             : e
         )
       )
-      return { vmid: input.vmid, guestType: guest.type, name: input.name, wasRunning, restarted: true, ...diskOnly }
+      return { ...base, restarted: true, ...diskOnly }
     })
 })
 

@@ -52,7 +52,9 @@ export const makeSnapshotCreate = (config: AppConfigShape) =>
       guestType: GuestType,
       name: Schema.String,
       task: Schema.String,
-      evicted: Schema.Array(Schema.String)
+      evicted: Schema.Array(Schema.String),
+      /** Old snapshots that could not be deleted; the new snapshot exists regardless. */
+      evictionErrors: Schema.optionalWith(Schema.Array(Schema.String), { exact: true })
     }),
     timeout: "10 minutes",
     audit: { vmid: (i) => i.vmid },
@@ -62,9 +64,28 @@ export const makeSnapshotCreate = (config: AppConfigShape) =>
         const guest = yield* findGuest(vmid)
         const name = managedName(yield* Clock.currentTimeMillis)
         const done = yield* createSnapshot(guest, name, note, config.guard.snapshotVmstate)
-        const managed = (yield* listSnapshots(guest)).filter((s) => s.managed)
-        const evict = managed.slice(0, Math.max(0, managed.length - config.guard.snapshotPerGuestCap))
-        yield* Effect.forEach(evict, (s) => deleteSnapshot(guest, s.name), { discard: true })
-        return { vmid, guestType: guest.type, name, task: done.upid, evicted: evict.map((s) => s.name) }
+        // Only this server's snapshots count; the one just made is never a candidate. Names embed UTC time, so a
+        // name sort is chronological even when the node's clock stepped.
+        const older = (yield* listSnapshots(guest)).filter((s) => s.managed && s.name !== name)
+          .map((s) => s.name).sort()
+        const evict = older.slice(0, Math.max(0, older.length - (config.guard.snapshotPerGuestCap - 1)))
+        const evicted: Array<string> = []
+        const evictionErrors: Array<string> = []
+        for (const old of evict) {
+          yield* deleteSnapshot(guest, old).pipe(
+            Effect.match({
+              onSuccess: () => evicted.push(old),
+              onFailure: (e) => evictionErrors.push(`${old}: ${e.message}`)
+            })
+          )
+        }
+        return {
+          vmid,
+          guestType: guest.type,
+          name,
+          task: done.upid,
+          evicted,
+          ...(evictionErrors.length === 0 ? {} : { evictionErrors })
+        }
       })
   })

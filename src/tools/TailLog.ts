@@ -1,8 +1,8 @@
 import { Effect, Either, Schema } from "effect"
-import { InvalidArguments, NodeCommandFailed } from "../domain/Errors.js"
+import { GuestNotReady, InvalidArguments, NodeCommandFailed } from "../domain/Errors.js"
 import { VmId } from "../domain/Ids.js"
 import { validatePath } from "../domain/PathGuard.js"
-import { pctExec, shJoin } from "../domain/Shell.js"
+import { pctExec, shJoin, shQuote } from "../domain/Shell.js"
 import type { AppConfigShape } from "../services/AppConfig.js"
 import { SshTransport } from "../services/SshTransport.js"
 import { readsNode } from "./Annotations.js"
@@ -26,6 +26,29 @@ const Output = Schema.Struct({
   redactions: Schema.Number,
   truncated: Schema.Boolean
 })
+
+const runningContainer = (vmid: number) =>
+  Effect.flatMap(findGuest(vmid, "lxc"), (g) =>
+    g.status === "running"
+      ? Effect.void
+      : Effect.fail(new GuestNotReady({ vmid, message: `container ${vmid} (${g.name ?? ""}) is ${g.status}` })))
+
+/** `realpath -e` on the node (or in the container): the file the path really names. */
+const resolveOnNode = (
+  target: { readonly kind: "host" } | { readonly kind: "pct"; readonly vmid: number },
+  path: string,
+  timeoutMs: number
+) =>
+  Effect.gen(function*() {
+    const ssh = yield* SshTransport
+    const script = shJoin(["realpath", "-e", "--", path])
+    const r = yield* ssh.exec(target.kind === "pct" ? pctExec(target.vmid, script) : script, { timeoutMs })
+    const resolved = r.stdout.trim()
+    if (r.exitCode !== 0 || resolved === "") {
+      return yield* new NodeCommandFailed({ message: `tail_log: ${path} does not exist`, exitCode: r.exitCode })
+    }
+    return resolved
+  })
 
 const invalid = (issue: string) =>
   new InvalidArguments({ message: `invalid arguments for tail_log:\n${issue}`, issues: [issue] })
@@ -60,6 +83,7 @@ export const makeTailLog = (config: AppConfigShape) => {
         if ((input.unit === undefined) === (input.path === undefined)) {
           return yield* invalid("- unit, path: give exactly one of them")
         }
+        if (input.target.kind === "pct") yield* runningContainer(input.target.vmid)
         if (input.since !== undefined && input.path !== undefined) {
           return yield* invalid("- since: only works with unit, not with path")
         }
@@ -77,15 +101,17 @@ export const makeTailLog = (config: AppConfigShape) => {
             ...(input.since === undefined ? [] : ["--since", input.since.trim()])
           ])
         } else {
-          const checked = validatePath(input.path ?? "", {
-            allow: config.guard.pathAllowlist,
-            deny: config.guard.pathDenylist
-          })
+          const rules = { allow: config.guard.pathAllowlist, deny: config.guard.pathDenylist }
+          const checked = validatePath(input.path ?? "", rules)
           if (Either.isLeft(checked)) return yield* invalid(`- path: ${checked.left}`)
-          source = checked.right
-          script = shJoin(["tail", "-n", String(input.lines), "--", checked.right])
+          // The path is checked again after the node resolves it: a symlink must not lead past the path rules,
+          // and only regular files are read (a link to /dev/zero would never end).
+          const resolved = yield* resolveOnNode(input.target, checked.right, config.guard.probeTimeoutMs)
+          const real = validatePath(resolved, rules)
+          if (Either.isLeft(real)) return yield* invalid(`- path: resolves to ${resolved}: ${real.left}`)
+          source = checked.right === real.right ? real.right : `${checked.right} -> ${real.right}`
+          script = `test -f ${shQuote(real.right)} && ${shJoin(["tail", "-n", String(input.lines), "--", real.right])}`
         }
-        if (input.target.kind === "pct") yield* findGuest(input.target.vmid, "lxc")
         const ssh = yield* SshTransport
         const command = input.target.kind === "pct" ? pctExec(input.target.vmid, script) : script
         const r = yield* ssh.exec(command, { timeoutMs: config.guard.probeTimeoutMs, maxOutputBytes: 2 * 1024 * 1024 })

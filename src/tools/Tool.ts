@@ -19,6 +19,8 @@ export interface AuditSpec<I, O> {
   readonly vmid?: (input: I) => number | undefined
   readonly path?: (input: I) => string | undefined
   readonly isLargeChange?: (input: I) => boolean
+  /** Facts about the call worth keeping in the intent record (for example an override). */
+  readonly note?: (input: I) => string | undefined
   /** What of the result goes into the outcome record (defaults to the whole result). */
   readonly result?: (output: O) => unknown
 }

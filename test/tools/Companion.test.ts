@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { SimNode } from "../../src/layers/ProxmoxApiSimulated.js"
 import { AuditLog } from "../../src/services/AuditLog.js"
-import { call, drive, failed, harness, ok } from "../support/TestLayers.js"
+import { call, drive, failed, harness, ok, testConfig } from "../support/TestLayers.js"
 
 const sshLines = Effect.flatMap(
   SimNode,
@@ -141,6 +141,29 @@ describe("tail_log", () => {
         yield* drive(call(h.plan, "tail_log", { target: { kind: "pct", vmid: 101 }, path: "/opt/stacks/media/.env" }))
       )
       expect(String(f.content)).toContain("[REDACTED]")
+    }).pipe(Effect.provide(h.layer))
+  })
+
+  it.effect("re-checks the path after the node resolves it: a symlink cannot lead past the rules", () => {
+    const h = harness("companion", {
+      config: { guard: { ...testConfig("companion").guard, pathDenylist: ["/proc", "/root"] } }
+    })
+    return Effect.gen(function*() {
+      ok(
+        yield* drive(
+          call(h.plan, "pct_exec", {
+            vmid: 100,
+            command: "echo s > /root/notes && ln -s /root/notes /var/log/evil.log"
+          })
+        )
+      )
+      const e = failed(
+        yield* drive(call(h.plan, "tail_log", { target: { kind: "pct", vmid: 100 }, path: "/var/log/evil.log" }))
+      )
+      expect(e.code).toBe("INVALID_ARGUMENTS")
+      expect(e.message).toMatch(/resolves to \/root\/notes/)
+      expect(failed(yield* drive(call(h.plan, "tail_log", { target: { kind: "pct", vmid: 102 }, unit: "nginx" }))).code)
+        .toBe("GUEST_NOT_READY")
     }).pipe(Effect.provide(h.layer))
   })
 

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { CensusSection, GuestItem, NetworkSection, StorageItem, Unavailable } from "../../domain/Census.js"
-import { redactValue } from "../../domain/Redact.js"
+import { cleanValue } from "../../domain/Redact.js"
 import { snapshotCapability } from "../../domain/SnapshotGuard.js"
 import { ProxmoxApi } from "../../services/ProxmoxApi.js"
 import type { Guest } from "../pve/Guests.js"
@@ -87,7 +87,7 @@ export const guestSections = (depth: "summary" | "status" | "full", extraKeys: R
         const raw = yield* guestConfig(g.type, g.vmid)
         const snapshotCapable = snapshotCapability(g.type, raw, storageTypes)
         if (depth === "status") return { ...base, snapshotCapable }
-        const { count, value } = redactValue(raw, extraKeys)
+        const { count, value } = cleanValue(raw, extraKeys)
         redactions += count
         return { ...base, snapshotCapable, config: value as Record<string, unknown> }
       })

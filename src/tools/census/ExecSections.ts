@@ -6,6 +6,7 @@ import { parseDockerPs, parseFailedUnits, parseTailscale, parseZpool } from "../
 import { stripControl } from "../../domain/Redact.js"
 import { pctExec } from "../../domain/Shell.js"
 import type { SshTransport } from "../../services/SshTransport.js"
+import { ZPOOL } from "./HealthProbes.js"
 import { okOut, runProbes } from "./Probes.js"
 
 const FAILED = "systemctl list-units --failed --no-legend --plain"
@@ -28,7 +29,7 @@ const TAILSCALE_IN_DOCKER = "command -v docker >/dev/null 2>&1 && docker ps --fo
 /** The host probes run as parallel channels (one round trip each, at once). */
 const hostLane = (timeoutMs: number) =>
   Effect.all([
-    runProbes([{ name: "zpool", script: "command -v zpool >/dev/null 2>&1 && zpool status -x || true" }], {
+    runProbes([{ name: "zpool", script: ZPOOL }], {
       probeTimeoutMs: timeoutMs
     }),
     runProbes([{ name: "failed", script: FAILED }], { probeTimeoutMs: timeoutMs }),
@@ -48,7 +49,13 @@ const guestLane = (ct: GuestItem, timeoutMs: number): Effect.Effect<LaneResult, 
       const docker = parseDockerPs(stripControl(okOut(r, "docker") ?? ""))
       const ts = parseTailscale(okOut(r, "tailscale") ?? "")
       const container = docker.find((d) => d.running && /tailscale/i.test(`${d.name} ${d.image}`))?.name
+      // A probe that failed inside the guest (no systemctl, no timeout) is said, never shown as "nothing found".
+      const failedProbes = ["failed", "docker"].filter((p) => r.get(p)?.rc !== 0)
+        .map((p) =>
+          `${p === "failed" ? "systemctl" : "docker"} probe failed: ${(r.get(p)?.out ?? "no output").slice(0, 200)}`
+        )
       return {
+        ...(failedProbes.length === 0 ? {} : { error: failedProbes.join("; ") }),
         vmid: ct.vmid,
         name: ct.name,
         failedUnits: parseFailedUnits(okOut(r, "failed") ?? ""),

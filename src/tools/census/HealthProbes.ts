@@ -5,6 +5,9 @@ import { countAptUpgrades, isPseudoMount, parseDf, parseFailedUnits, parseZpool 
 import type { HealthThresholds } from "../../services/AppConfig.js"
 import { okOut, runProbes } from "./Probes.js"
 
+/** A node without ZFS has no pools; a failing `zpool status` is an error, never "healthy". */
+export const ZPOOL = "if command -v zpool >/dev/null 2>&1; then zpool status -x; else echo 'no pools available'; fi"
+
 export interface ExecHealth {
   readonly node: ReadonlyArray<Finding>
   readonly storage: ReadonlyArray<Finding>
@@ -22,7 +25,7 @@ export const execHealth = (t: HealthThresholds, timeoutMs: number) =>
       { name: "failed", script: "systemctl list-units --failed --no-legend --plain" },
       { name: "apt", script: "apt-get -s -o Debug::NoLocking=true upgrade" },
       { name: "aptAge", script: "stat -c %Y /var/lib/apt/lists" },
-      { name: "zpool", script: "command -v zpool >/dev/null 2>&1 && zpool status -x || echo 'no pools available'" },
+      { name: "zpool", script: ZPOOL },
       { name: "df", script: "df -B1 --output=target,size,used,avail" }
     ], { probeTimeoutMs: timeoutMs })
     const errors: Array<{ section: string; error: string }> = []
@@ -44,7 +47,8 @@ export const execHealth = (t: HealthThresholds, timeoutMs: number) =>
         detail: z.detail
       } satisfies Finding
     })()]
-    const fs = parseDf(need("storage", "df") ?? "").map((f): Finding => {
+    // df exits 1 when one mount cannot be read; the other lines are still good.
+    const fs = parseDf(r.get("df")?.out ?? "").map((f): Finding => {
       const used = pct(f.used, f.size)
       return {
         section: "storage",

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { randomBytes } from "node:crypto"
 import type { SshFailure } from "../../domain/Errors.js"
+import { stripControl } from "../../domain/Redact.js"
 import { shQuote } from "../../domain/Shell.js"
 import { SshTransport } from "../../services/SshTransport.js"
 
@@ -59,7 +60,7 @@ export const parseFrames = (stdout: string, nonce: string): ReadonlyMap<string, 
       current.lines.push(line)
     }
   }
-  if (current !== undefined) results.set(current.name, { out: current.lines.join("\n"), rc: null })
+  if (current !== undefined) results.set(current.name, { out: stripControl(current.lines.join("\n")), rc: null })
   return results
 }
 
