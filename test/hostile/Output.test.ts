@@ -1,53 +1,21 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import type { Scope } from "effect"
-import { Effect, Fiber, Layer, Logger, Option, Ref, TestClock } from "effect"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { Effect, Fiber, Layer, Ref, TestClock } from "effect"
+import { rmSync } from "node:fs"
 import type { Plan } from "../../src/layers/AppLayer.js"
 import { planFor } from "../../src/layers/AppLayer.js"
 import { ProxmoxApiSimulated } from "../../src/layers/ProxmoxApiSimulated.js"
-import { makeSshTransport } from "../../src/layers/SshTransportLive.js"
-import type { SshSettings } from "../../src/services/AppConfig.js"
 import type { ExecResult } from "../../src/services/SshTransport.js"
 import { SshTransport } from "../../src/services/SshTransport.js"
 import { parseFrames, runProbes } from "../../src/tools/census/Probes.js"
 import { toExecOutput } from "../../src/tools/exec/ExecOutput.js"
-import { ed25519, fingerprintOfKey } from "../support/FakeSshNode.js"
-import type { ExecHandler } from "../support/HostileSshNode.js"
-import { pump, startHostileNode } from "../support/HostileSshNode.js"
+import { hostileSsh } from "../support/HostileHarness.js"
+import { pump } from "../support/HostileSshNode.js"
 import { call, ok, testConfig } from "../support/TestLayers.js"
 
 /** security.md §4.D: oversized, binary and hostile output. */
 
-const tmp = mkdtempSync(join(tmpdir(), "hostile-output-"))
+const { liveNode, run, tmp } = hostileSsh("hostile-output-")
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-const HOST = ed25519()
-const keyPath = join(tmp, "id_ed25519")
-writeFileSync(keyPath, ed25519().private, { mode: 0o600 })
-let seq = 0
-
-const settingsFor = (port: number): SshSettings => ({
-  host: "127.0.0.1",
-  port,
-  user: "root",
-  keyPath,
-  fingerprint: Option.some(fingerprintOfKey(HOST)),
-  knownHostsPath: join(tmp, `run-${++seq}`, "known_hosts.json"),
-  reconnectDelayMs: 100,
-  commandGraceMs: 300
-})
-
-const liveNode = (handler: ExecHandler) =>
-  Effect.gen(function*() {
-    const n = yield* Effect.acquireRelease(
-      Effect.promise(() => startHostileNode(HOST, handler)),
-      (x) => Effect.promise(() => x.close())
-    )
-    return { node: n, ssh: yield* makeSshTransport(settingsFor(n.port)) }
-  })
-const run = <A, E>(self: Effect.Effect<A, E, Scope.Scope>) =>
-  Effect.provide(Effect.scoped(self), Logger.remove(Logger.defaultLogger))
 
 /** Control, C1, bidi, zero-width characters: none may reach the model (§2.2). */
 const forbidden = (c: number) =>

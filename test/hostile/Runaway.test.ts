@@ -1,47 +1,15 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import type { Scope } from "effect"
-import { Effect, Fiber, Logger, Option, TestClock } from "effect"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { Effect, Fiber, TestClock } from "effect"
+import { rmSync } from "node:fs"
 import { SimNode } from "../../src/layers/ProxmoxApiSimulated.js"
-import { makeSshTransport } from "../../src/layers/SshTransportLive.js"
-import type { SshSettings } from "../../src/services/AppConfig.js"
-import { ed25519, fingerprintOfKey } from "../support/FakeSshNode.js"
+import { hostileSsh } from "../support/HostileHarness.js"
 import type { ExecHandler } from "../support/HostileSshNode.js"
-import { startHostileNode } from "../support/HostileSshNode.js"
 import { call, failed, harness, ok } from "../support/TestLayers.js"
 
 /** security.md §4.E: slow, hanging and runaway commands. */
 
-const tmp = mkdtempSync(join(tmpdir(), "hostile-runaway-"))
+const { liveNode, run, tmp } = hostileSsh("hostile-runaway-")
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
-const HOST = ed25519()
-const keyPath = join(tmp, "id_ed25519")
-writeFileSync(keyPath, ed25519().private, { mode: 0o600 })
-let seq = 0
-
-const settingsFor = (port: number): SshSettings => ({
-  host: "127.0.0.1",
-  port,
-  user: "root",
-  keyPath,
-  fingerprint: Option.some(fingerprintOfKey(HOST)),
-  knownHostsPath: join(tmp, `run-${++seq}`, "known_hosts.json"),
-  reconnectDelayMs: 100,
-  commandGraceMs: 300
-})
-
-const liveNode = (handler: ExecHandler) =>
-  Effect.gen(function*() {
-    const n = yield* Effect.acquireRelease(
-      Effect.promise(() => startHostileNode(HOST, handler)),
-      (x) => Effect.promise(() => x.close())
-    )
-    return { node: n, ssh: yield* makeSshTransport(settingsFor(n.port)) }
-  })
-const run = <A, E>(self: Effect.Effect<A, E, Scope.Scope>) =>
-  Effect.provide(Effect.scoped(self), Logger.remove(Logger.defaultLogger))
 
 /** `echo` answers at once; `bg` is a shell that exited while a background child keeps stdout open. */
 const node: ExecHandler = (script, ch) => {

@@ -80,7 +80,7 @@ export const ROLE_TOKEN: Readonly<Record<SimRole, string>> = {
 /** The role's privileges hold on every path (an ACL on `/` with propagate). */
 export const has = (role: SimRole, privilege: string): boolean => ROLE_PRIVILEGES[role].includes(privilege)
 
-/** PVE's permission check: any one of `privileges` on `path`, or 403 `Permission check failed (<path>, <a>|<b>)`. */
+/** PVE's permission check: one of `privileges` on `path`, or 403 `Permission check failed (<path>, <a>|<b>)`. */
 export const check = (
   role: SimRole,
   path: string,
