@@ -32,6 +32,26 @@ describe("MCP protocol abuse (security.md §4.J)", () => {
     for (const line of s.stdoutLines()) expect(() => JSON.parse(line)).not.toThrow()
   })
 
+  it("J3: a call before initialize and an unknown protocol version get answers, and the server keeps going", async () => {
+    const s = startRaw()
+    servers.push(s)
+    s.send(call(11, "pct_list", {}))
+    const early = await s.response(11)
+    expect(early.error !== undefined || early.result !== undefined).toBe(true)
+    s.send(JSON.stringify({
+      jsonrpc: "2.0",
+      id: 12,
+      method: "initialize",
+      params: { protocolVersion: "1999-01-01", capabilities: {}, clientInfo: { name: "old", version: "0" } }
+    }))
+    const init = await s.response(12)
+    // The server answers with a version it supports instead of echoing an unknown one.
+    expect((init.result as { protocolVersion?: string }).protocolVersion).not.toBe("1999-01-01")
+    s.send(INITIALIZED)
+    s.send(JSON.stringify({ jsonrpc: "2.0", id: 13, method: "tools/list" }))
+    expect(((await s.response(13)).result as { tools: Array<unknown> }).tools.length).toBe(8)
+  })
+
   it("J5: deep nesting and 1e309 are refused as arguments without crashing", async () => {
     const s = start()
     await s.response(1)
