@@ -98,7 +98,8 @@ export const powerAction = (req: SimRequest, type: GuestType, vmid: number, acti
     return { data: upid, state }
   })
 
-const OSINFO: Readonly<Record<string, Record<string, string>>> = {
+/** What the guest agent's get-osinfo answers per ostype (shared by the API and `qm guest cmd`). */
+export const OSINFO: Readonly<Record<string, Record<string, string>>> = {
   l26: {
     id: "debian",
     name: "Debian GNU/Linux",

@@ -1,4 +1,5 @@
 import { Effect, Either, Exit, Fiber, Option } from "effect"
+import { OSINFO } from "../SimPower.js"
 import type { SimGuest } from "../SimState.js"
 import type { Proc, Target } from "./Proc.js"
 import { freshEnv } from "./Proc.js"
@@ -11,29 +12,6 @@ export const agentCheck = (g: SimGuest): string | undefined => {
   if (g.status !== "running") return `VM ${g.vmid} is not running`
   if (!g.agent.running) return "QEMU guest agent is not running"
   return undefined
-}
-
-const OSINFO: Readonly<Record<string, Record<string, string>>> = {
-  l26: {
-    id: "debian",
-    name: "Debian GNU/Linux",
-    "pretty-name": "Debian GNU/Linux 13 (trixie)",
-    version: "13 (trixie)",
-    "version-id": "13",
-    "kernel-release": "6.12.43+deb13-amd64",
-    "kernel-version": "#1 SMP PREEMPT_DYNAMIC Debian 6.12.43-1 (2025-08-27)",
-    machine: "x86_64"
-  },
-  win11: {
-    id: "mswindows",
-    name: "Microsoft Windows",
-    "pretty-name": "Windows 11 Pro",
-    version: "Microsoft Windows 11",
-    "version-id": "11",
-    "kernel-release": "26100",
-    "kernel-version": "10.0",
-    machine: "x86_64"
-  }
 }
 
 const COMMANDS = ["guest-ping", "guest-exec", "guest-exec-status", "guest-get-osinfo", "guest-network-get-interfaces"]
