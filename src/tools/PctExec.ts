@@ -3,28 +3,22 @@ import { GuestNotReady } from "../domain/Errors.js"
 import { pctExec } from "../domain/Shell.js"
 import type { AppConfigShape } from "../services/AppConfig.js"
 import { SshTransport } from "../services/SshTransport.js"
-import { auditExec, ExecInput, ExecOutput, toExecOutput } from "./exec/ExecOutput.js"
-import { makeCommandGuard } from "./exec/Guard.js"
+import { toExecOutput } from "./exec/ExecOutput.js"
+import { execToolBase } from "./exec/ExecTool.js"
 import { findGuest } from "./pve/Guests.js"
 import { defineMutation } from "./Runner.js"
 
 export const makePctExec = (config: AppConfigShape) => {
-  const guard = makeCommandGuard(config.guard)
+  const { base, guard } = execToolBase(config, (vmid) => `container ${vmid}`)
   return defineMutation({
+    ...base,
+    precheck: (i) => guard.precheck(i.command),
     name: "pct_exec",
     title: "Run a command in a container",
     description: "Run a shell command inside an LXC container (pct exec, sh -c) and return exit code, stdout and " +
       "stderr (secrets redacted, output capped with truncation flags). Destructive commands are refused; commands " +
       "that interrupt availability (reboot, shutdown …) need the user's approval. The container must be running. " +
       "Audited.",
-    minTier: "companion",
-    annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-    input: ExecInput,
-    output: ExecOutput,
-    timeout: "16 minutes",
-    audit: { vmid: (i) => i.vmid, result: auditExec },
-    precheck: (i) => guard.precheck(i.command),
-    confirm: { question: (i) => guard.question(`container ${i.vmid}`, i.command), argument: (i) => i.confirm },
     handler: (input) =>
       Effect.gen(function*() {
         const guest = yield* findGuest(input.vmid, "lxc")

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Ref, TestClock } from "effect"
+import { Effect, Layer, Ref } from "effect"
 import { rmSync } from "node:fs"
 import type { Plan } from "../../src/layers/AppLayer.js"
 import { planFor } from "../../src/layers/AppLayer.js"
@@ -10,7 +10,7 @@ import { parseFrames, runProbes } from "../../src/tools/census/Probes.js"
 import { toExecOutput } from "../../src/tools/exec/ExecOutput.js"
 import { hostileSsh } from "../support/HostileHarness.js"
 import { pump } from "../support/HostileSshNode.js"
-import { call, ok, testConfig } from "../support/TestLayers.js"
+import { call, drive, ok, testConfig } from "../support/TestLayers.js"
 
 /** security.md §4.D: oversized, binary and hostile output. */
 
@@ -58,16 +58,6 @@ const hostilePlan = (respond: (script: string) => Partial<ExecResult>) => {
   )
   return { plan, layer, scripts }
 }
-
-const drive = <A>(eff: Effect.Effect<A>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(eff)
-    for (let i = 0; i < 400; i++) {
-      yield* TestClock.adjust("250 millis")
-      if ((yield* Fiber.poll(fiber))._tag === "Some") break
-    }
-    return yield* Fiber.join(fiber)
-  })
 
 describe("§4.D D1/D2: oversized output over the real SSH transport", () => {
   it.live(

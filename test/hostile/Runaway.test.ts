@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect } from "effect"
 import { rmSync } from "node:fs"
 import { SimNode } from "../../src/layers/ProxmoxApiSimulated.js"
 import { hostileSsh } from "../support/HostileHarness.js"
 import type { ExecHandler } from "../support/HostileSshNode.js"
-import { call, failed, harness, ok } from "../support/TestLayers.js"
+import { call, drive, failed, harness, ok } from "../support/TestLayers.js"
 
 /** security.md §4.E: slow, hanging and runaway commands. */
 
@@ -22,16 +22,6 @@ const node: ExecHandler = (script, ch) => {
   ch.write("started\n")
   ch.exit(0)
 }
-
-const drive = <A>(eff: Effect.Effect<A>) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(eff)
-    for (let i = 0; i < 400; i++) {
-      yield* TestClock.adjust("250 millis")
-      if ((yield* Fiber.poll(fiber))._tag === "Some") break
-    }
-    return yield* Fiber.join(fiber)
-  })
 
 const sshLines = Effect.flatMap(
   SimNode,

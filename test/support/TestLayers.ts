@@ -141,7 +141,7 @@ export const failed = (r: ToolResult) => {
  * Runs a call on the TestClock, advancing time in steps until it finishes (tasks, polling and timeouts all wait on
  * the Clock).
  */
-export const drive = (eff: Effect.Effect<ToolResult>, step: Duration.DurationInput = "250 millis", maxSteps = 600) =>
+export const drive = <A, E>(eff: Effect.Effect<A, E>, step: Duration.DurationInput = "250 millis", maxSteps = 600) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(eff)
     for (let i = 0; i < maxSteps; i++) {

@@ -5,7 +5,7 @@ import { AuditLog } from "../../src/services/AuditLog.js"
 import type { Elicit } from "../support/TestLayers.js"
 import { call, drive, failed, harness, ok } from "../support/TestLayers.js"
 
-const drive500 = (eff: Parameters<typeof drive>[0]) => drive(eff, "500 millis")
+const drive500 = <A, E>(eff: Effect.Effect<A, E>) => drive(eff, "500 millis")
 
 const yes: Elicit = { canElicit: true, answer: true }
 const names = (r: Record<string, unknown>) => (r.snapshots as Array<{ name: string; managed: boolean }>)
