@@ -23,18 +23,34 @@ export const targetKey = (t: BackupTarget): string =>
  * so reverting removes it. The pre-image lives in a content-addressed blob named by its SHA-256.
  */
 export const VersionRecord = Schema.Struct({
+  /** The target's descriptor (`descriptor(target)`). */
   target: Schema.String,
+  /** The target itself, so a record alone says what to restore where. */
+  targetKind: Schema.optionalWith(BackupTargetKind, { exact: true }),
+  vmid: Schema.optionalWith(Schema.Number, { exact: true }),
+  path: Schema.optionalWith(Schema.String, { exact: true }),
+  /** Per-target sequence number (newest = highest); the record's file name is `<seq>.json`. */
   seq: Schema.Number,
   ts: Schema.String,
+  /** `full`: the pre-image is in `blobs/<sha256>`; `absent`: the file did not exist; `metadata-only`: not kept. */
   kind: Schema.Literal("full", "absent", "metadata-only"),
+  /** SHA-256 of the pre-image (also for metadata-only, when it was known). */
   sha256: Schema.optionalWith(Schema.String, { exact: true }),
   sizeBytes: Schema.Number,
-  auditId: Schema.optionalWith(Schema.String, { exact: true })
+  /** The audit id of the write that replaced this content. */
+  auditId: Schema.optionalWith(Schema.String, { exact: true }),
+  /** SHA-256 the write meant to leave behind (`null`: the write deleted the file). */
+  newSha256: Schema.optionalWith(Schema.NullOr(Schema.String), { exact: true }),
+  /** Why only metadata was kept. */
+  reason: Schema.optionalWith(Schema.String, { exact: true })
 })
 export type VersionRecord = typeof VersionRecord.Type
 
 export const BackupVersion = Schema.Struct({
   backupPath: Schema.String,
+  seq: Schema.Number,
+  sha256: Schema.optionalWith(Schema.String, { exact: true }),
+  auditId: Schema.optionalWith(Schema.String, { exact: true }),
   timestamp: Schema.String,
   kind: Schema.String,
   sizeBytes: Schema.Number,

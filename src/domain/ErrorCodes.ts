@@ -55,6 +55,29 @@ const table: Hints = {
   GuestNotReady:
     () => ["GUEST_NOT_READY", "The guest is not in a state that allows this; its state is in the message."],
   NodeCommandFailed: () => ["COMMAND_FAILED", "The command on the node failed; its error output is in the message."],
+  FileNotFound: () => ["FILE_NOT_FOUND", "The file does not exist; check the path (list the directory first)."],
+  FileTooLarge: () => [
+    "FILE_TOO_LARGE",
+    "Read a window with offset/maxBytes, or use an exec tool with head/tail/grep/wc."
+  ],
+  NotRegularFile: () => ["NOT_A_REGULAR_FILE", "Only regular files can be read or written; the type is in the message."],
+  ContentChanged: () => [
+    "CONTENT_CHANGED",
+    "The file changed since it was read; nothing was written. Read it again and redo the change."
+  ],
+  EditFailed: () => [
+    "EDIT_FAILED",
+    "Read the file and pass an oldString that occurs exactly once (or set replaceAll)."
+  ],
+  BackupUnavailable: () => [
+    "BACKUP_UNAVAILABLE",
+    "The previous content could not be stored locally, so nothing was written. The operator must fix BACKUP_DIR (space, permissions)."
+  ],
+  BackupNotFound: () => ["BACKUP_NOT_FOUND", "Call list_backups for the target to see its versions."],
+  BackupDamaged: () => [
+    "BACKUP_DAMAGED",
+    "This stored version is damaged or missing and cannot be restored; pick another version from list_backups."
+  ],
   AuditUnavailable: () => [
     "AUDIT_UNAVAILABLE",
     "The audit log cannot be written, so no change is allowed. The operator must fix AUDIT_LOG_PATH."

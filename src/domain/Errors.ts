@@ -122,6 +122,59 @@ export class NodeCommandFailed extends Schema.TaggedError<NodeCommandFailed>()("
   exitCode: Schema.NullOr(Schema.Number)
 }) {}
 
+/** The file does not exist on the node, in the container or in the VM (decided by an explicit test, never by a copy's exit code). */
+export class FileNotFound extends Schema.TaggedError<FileNotFound>()("FileNotFound", {
+  message: Schema.String,
+  path: Schema.String
+}) {}
+
+/** The file is over a size cap (read cap, agent write cap). */
+export class FileTooLarge extends Schema.TaggedError<FileTooLarge>()("FileTooLarge", {
+  message: Schema.String,
+  path: Schema.String,
+  sizeBytes: Schema.Number,
+  capBytes: Schema.Number
+}) {}
+
+/** The target is a directory, device, FIFO, socket, or a symlink the call may not follow. */
+export class NotRegularFile extends Schema.TaggedError<NotRegularFile>()("NotRegularFile", {
+  message: Schema.String,
+  path: Schema.String,
+  fileType: Schema.String
+}) {}
+
+/** Compare-and-swap failed: the file is not what the caller (or the write protocol) last saw. Nothing was written. */
+export class ContentChanged extends Schema.TaggedError<ContentChanged>()("ContentChanged", {
+  message: Schema.String,
+  path: Schema.String,
+  expectedSha256: Schema.NullOr(Schema.String),
+  actualSha256: Schema.NullOr(Schema.String)
+}) {}
+
+/** An exact find-and-replace edit could not be applied (`not_found`, `not_unique`, `no_change`, `not_text`). */
+export class EditFailed extends Schema.TaggedError<EditFailed>()("EditFailed", {
+  message: Schema.String,
+  reason: Schema.Literal("not_found", "not_unique", "no_change", "not_text"),
+  count: Schema.Number
+}) {}
+
+/** The local backup store cannot keep the pre-image (disk full, I/O error, over cap); the write did not start. */
+export class BackupUnavailable extends Schema.TaggedError<BackupUnavailable>()("BackupUnavailable", {
+  message: Schema.String,
+  dir: Schema.String
+}) {}
+
+/** No such backup version (unknown path, outside the store, or no version for the target). */
+export class BackupNotFound extends Schema.TaggedError<BackupNotFound>()("BackupNotFound", {
+  message: Schema.String
+}) {}
+
+/** A stored pre-image is missing or does not hash to its name: that version cannot be restored. */
+export class BackupDamaged extends Schema.TaggedError<BackupDamaged>()("BackupDamaged", {
+  message: Schema.String,
+  backupPath: Schema.String
+}) {}
+
 export type SshFailure = SshUnavailable | SshTimeout | PinMismatch
 
 export type ApiFailure =
@@ -150,6 +203,14 @@ export type ToolFailure =
   | CircuitOpen
   | GuestNotReady
   | NodeCommandFailed
+  | FileNotFound
+  | FileTooLarge
+  | NotRegularFile
+  | ContentChanged
+  | EditFailed
+  | BackupUnavailable
+  | BackupNotFound
+  | BackupDamaged
 
 /**
  * Failures that mean the node's identity or our credentials are wrong. Multi-section tools (census, health) never

@@ -65,6 +65,30 @@ export interface GuardSettings {
   readonly breaker: { readonly enabled: boolean; readonly limit: number; readonly windowMs: number }
 }
 
+/** File tools and the backup store (original-spec §1.2 names and defaults). */
+export interface FileSettings {
+  /** `READ_FILE_MAX_BYTES` (2 MiB): the most a read returns, and the most a write or edit reads back. */
+  readonly readFileMaxBytes: number
+  /** `QM_WRITE_MAX_BYTES` (60000): the guest-agent write payload cap. */
+  readonly qmWriteMaxBytes: number
+  /** `LARGE_FILE_BYTES` (1 MiB): the large-change threshold, and the pre-image size above which the policy applies. */
+  readonly largeFileBytes: number
+  /** `LARGE_FILE_POLICY`: `diff` keeps large pre-images; `metadata-only` needs `allowUnbacked` to overwrite them. */
+  readonly largeFilePolicy: "diff" | "metadata-only"
+  /** `PER_FILE_VERSION_CAP` (10): versions kept per target. */
+  readonly perFileVersionCap: number
+  /** `GLOBAL_SIZE_CAP_BYTES` (100 MiB): total size of the stored blobs. */
+  readonly globalSizeCapBytes: number
+  /** `DISK_PRESSURE_FAIL_SAFE`: over the cap after eviction, `refuse` the write or `warn` and go on. */
+  readonly diskPressureFailSafe: "refuse" | "warn"
+  /** `CONTAINER_NEW_FILE_MODE` / `_UID` / `_GID` (0644, 0, 0): a new file's mode and owner. */
+  readonly newFileMode: number
+  readonly newFileUid: number
+  readonly newFileGid: number
+  /** `NODE_TEMP_DIR` (/tmp): staging on the node for `pct push`/`pull`. */
+  readonly nodeTempDir: string
+}
+
 export interface AppConfigShape {
   readonly tier: Tier
   readonly simulated: boolean
@@ -83,6 +107,7 @@ export interface AppConfigShape {
   readonly verifyIntervalMs: number
   readonly census: CensusSettings
   readonly guard: GuardSettings
+  readonly files: FileSettings
 }
 
 export class AppConfig extends Context.Tag("homelab-mcp/AppConfig")<AppConfig, AppConfigShape>() {}

@@ -63,6 +63,19 @@ export const testConfig = (tier: Tier, overrides: Partial<AppConfigShape> = {}):
       snapshotVmstate: false,
       breaker: { enabled: true, limit: 3, windowMs: 600_000 }
     },
+    files: {
+      readFileMaxBytes: 2_097_152,
+      qmWriteMaxBytes: 60_000,
+      largeFileBytes: 1_048_576,
+      largeFilePolicy: "diff",
+      perFileVersionCap: 10,
+      globalSizeCapBytes: 104_857_600,
+      diskPressureFailSafe: "warn",
+      newFileMode: 0o644,
+      newFileUid: 0,
+      newFileGid: 0,
+      nodeTempDir: "/tmp"
+    },
     ...overrides
   }
 }

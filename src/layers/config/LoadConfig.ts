@@ -5,6 +5,7 @@ import { ROOT_ACKNOWLEDGMENT } from "../../domain/Tier.js"
 import type { Tier } from "../../domain/Tier.js"
 import type { ApiSettings, AppConfigShape, SshSettings } from "../../services/AppConfig.js"
 import { dataDir } from "./DataDir.js"
+import { filesFrom } from "./FileConfig.js"
 import { decimal, flag, integer, invalid, ordered, raw } from "./Env.js"
 
 /** A store path must be absolute: a relative one would differ per working directory (a fresh, empty pin store). */
@@ -231,6 +232,7 @@ export const loadConfig = (options: { readonly simulated: boolean; readonly need
       verifyTimeoutMs: yield* integer("GUEST_VERIFY_TIMEOUT_MS", 60_000, 1000, 600_000),
       verifyIntervalMs: yield* integer("GUEST_VERIFY_INTERVAL_MS", 1000, 100, 60_000),
       census: yield* censusFrom,
-      guard: yield* guardFrom
+      guard: yield* guardFrom,
+      files: yield* filesFrom
     } satisfies AppConfigShape
   })
