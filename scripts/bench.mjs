@@ -123,8 +123,38 @@ if (companionReady) {
   const exec = await warm("pct_exec", { vmid, command: "true" }, c)
   const census = await warm("describe_homelab", { saveSnapshot: false }, c)
   const full = await warm("describe_homelab", { saveSnapshot: false, depth: "status" }, c)
+  // Managed writes: pre-image stored durably + audit intent/outcome + remote temp/rename + verify. Each call writes
+  // different content, so every call really writes; then revert_file of the newest version.
+  const path = process.env.BENCH_WRITE_PATH ?? "/root/homelab-mcp-bench.txt"
+  let n = 0
+  const body = (size) => `${++n} `.padEnd(size, "x")
+  const writeBench = async (size) => {
+    const xs = []
+    for (let i = 0; i < Math.min(CALLS, 10) + 1; i++) {
+      const t = performance.now()
+      const r = await c.request("tools/call", { name: "pct_write_file", arguments: { vmid, path, content: body(size) } })
+      if (r.error || r.result?.isError) throw new Error(`pct_write_file failed: ${JSON.stringify(r)}`)
+      if (i >= 1) xs.push(performance.now() - t)
+    }
+    return xs
+  }
+  const w4k = await writeBench(4096)
+  const w1m = await writeBench(1024 * 1024)
+  const revert = []
+  for (let i = 0; i < Math.min(CALLS, 10); i++) {
+    const t = performance.now()
+    const r = await c.request("tools/call", {
+      name: "revert_file",
+      arguments: { vmid, path, overrideCircuitBreaker: true }
+    })
+    if (r.error || r.result?.isError) throw new Error(`revert_file failed: ${JSON.stringify(r)}`)
+    revert.push(performance.now() - t)
+  }
   await stop(c)
   console.log(`companion warm pct_exec          ${fmt(exec)}   (target ≤ 40 ms on pve-sim)`)
   console.log(`companion census (summary)       ${fmt(census)}   (target ≤ 150 ms on pve-sim)`)
   console.log(`companion census (status depth)  ${fmt(full)}`)
+  console.log(`pct_write_file 4 KiB (backed up)  ${fmt(w4k)}`)
+  console.log(`pct_write_file 1 MiB (backed up)  ${fmt(w1m)}`)
+  console.log(`revert_file (1 MiB ↔ 1 MiB)       ${fmt(revert)}`)
 }

@@ -17,7 +17,7 @@ const commit = (() => {
   }
 })()
 
-const result = await build({
+const bundle = (testHooks) => build({
   entryPoints: ["src/main.ts"],
   outfile: "dist/server.cjs",
   bundle: true,
@@ -30,10 +30,12 @@ const result = await build({
   external: ["*.node"],
   define: {
     __HOMELAB_MCP_VERSION__: JSON.stringify(pkg.version),
-    __HOMELAB_MCP_COMMIT__: JSON.stringify(commit)
+    __HOMELAB_MCP_COMMIT__: JSON.stringify(commit),
+    __HOMELAB_MCP_TEST_HOOKS__: JSON.stringify(testHooks)
   },
   logLevel: "warning"
 })
+const [result, testResult] = await Promise.all([bundle(false), bundle(true)])
 const app = result.outputFiles[0].text
 const id = createHash("sha256").update(app).digest("hex").slice(0, 16)
 const loader = readFileSync(new URL("./loader.cjs", import.meta.url), "utf8")
@@ -42,4 +44,6 @@ const loader = readFileSync(new URL("./loader.cjs", import.meta.url), "utf8")
 mkdirSync("dist", { recursive: true })
 writeFileSync("dist/server.cjs", loader)
 chmodSync("dist/server.cjs", 0o755)
+// The test bundle (crash-point hooks enabled) is never shipped: package.json "files" lists only dist/server.cjs.
+writeFileSync("dist/server-test.cjs", testResult.outputFiles[0].text)
 console.error(`built dist/server.cjs ${pkg.version} (${commit}), app ${(app.length / 1024).toFixed(0)} KiB, id ${id}`)

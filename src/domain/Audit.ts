@@ -4,11 +4,49 @@ import { Tier } from "./Tier.js"
 
 export const GENESIS_HASH = "0".repeat(64)
 
-/** `unknown`: the channel was lost or timed out after the command was sent, so the node may or may not have acted. */
-export const AuditOutcomeKind = Schema.Literal("ok", "error", "refused", "timeout", "interrupted", "unknown")
+/**
+ * `unknown`: the channel was lost or timed out after the command was sent, so the node may or may not have acted.
+ * Written by startup recovery for an intent the server never closed (it died): `not-applied` (the file still has
+ * its old content), `applied-unconfirmed` (it has the new content), `diverged` (neither), and `unknown` for
+ * operations whose effect cannot be checked (exec, lifecycle).
+ */
+export const AuditOutcomeKind = Schema.Literal(
+  "ok",
+  "error",
+  "refused",
+  "timeout",
+  "interrupted",
+  "unknown",
+  "not-applied",
+  "applied-unconfirmed",
+  "diverged"
+)
 export type AuditOutcomeKind = typeof AuditOutcomeKind.Type
 
 export const AuditErrorInfo = Schema.Struct({ code: Schema.String, message: Schema.String })
+
+/**
+ * What a managed file write is about to do, in its intent record (security.md §5.2 step 4): enough for recovery to
+ * classify the target after a crash and to remove the write's temp files.
+ */
+export const AuditWrite = Schema.Struct({
+  /** The target's descriptor: `host:<path>`, `pct:<vmid>:<path>`, `qm:<vmid>:<path>`. */
+  target: Schema.String,
+  targetKind: Schema.Literal("host", "pct", "qm"),
+  vmid: opt(Schema.Number),
+  /** The path written (symlinks already resolved). */
+  path: Schema.String,
+  /** SHA-256 before the write; `null`: the file did not exist. */
+  prevSha256: Schema.NullOr(Schema.String),
+  /** SHA-256 the write leaves; `null`: the write deletes the file. */
+  newSha256: Schema.NullOr(Schema.String),
+  /** The stored pre-image version, when one was kept. */
+  backupPath: opt(Schema.String),
+  /** `true` when the caller waived the pre-image (`allowUnbacked`): this write cannot be reverted. */
+  unbacked: opt(Schema.Boolean),
+  sizeBytes: Schema.Number
+})
+export type AuditWrite = typeof AuditWrite.Type
 
 /**
  * One line of the audit log. Every mutation writes an `intent` line before it touches the node and an
@@ -32,6 +70,10 @@ export const AuditRecord = Schema.Struct({
   note: opt(Schema.String),
   isLargeChange: opt(Schema.Boolean),
   rootTier: opt(Schema.Boolean),
+  /** The process that wrote the intent (recovery closes only intents of processes that are gone). */
+  pid: opt(Schema.Number),
+  /** Managed file writes: the intent's write plan. */
+  write: opt(AuditWrite),
   /** Outcome only. */
   intentSeq: opt(Schema.Number),
   outcome: opt(AuditOutcomeKind),
@@ -55,8 +97,20 @@ export const AuditEntry = Schema.Struct({
   note: opt(Schema.String),
   isLargeChange: opt(Schema.Boolean),
   rootTier: opt(Schema.Boolean),
+  write: opt(AuditWrite),
   /** `pending` means no outcome line exists (in flight, or the server died mid-operation). */
-  outcome: Schema.Literal("ok", "error", "refused", "timeout", "interrupted", "unknown", "pending"),
+  outcome: Schema.Literal(
+    "ok",
+    "error",
+    "refused",
+    "timeout",
+    "interrupted",
+    "unknown",
+    "not-applied",
+    "applied-unconfirmed",
+    "diverged",
+    "pending"
+  ),
   outcomeTs: opt(Schema.String),
   error: opt(AuditErrorInfo),
   result: opt(Schema.Unknown),

@@ -150,6 +150,7 @@ export const joinEntries = (records: ReadonlyArray<AuditRecord>): Array<AuditEnt
       ...(notes.length === 0 ? {} : { note: notes.join("; ") }),
       ...(i.isLargeChange === undefined ? {} : { isLargeChange: i.isLargeChange }),
       ...(i.rootTier === undefined ? {} : { rootTier: i.rootTier }),
+      ...(i.write === undefined ? {} : { write: i.write }),
       outcome: o?.outcome ?? "pending",
       ...(o === undefined ? {} : { outcomeTs: o.ts }),
       ...(o?.error === undefined ? {} : { error: o.error }),

@@ -2,6 +2,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Effect, Layer, Option } from "effect"
 import { COMMIT, SERVER_NAME, VERSION } from "../domain/BuildInfo.js"
 import type { NotConfigured } from "../domain/Errors.js"
+import type { PrivilegeRefused } from "../domain/PrivilegeVerdict.js"
 import type { Tier } from "../domain/Tier.js"
 import { tierAllows } from "../domain/Tier.js"
 import type { AppConfigShape } from "../services/AppConfig.js"
@@ -12,17 +13,20 @@ import type { SshTransport } from "../services/SshTransport.js"
 import { MutationGate, TierGate } from "../services/TierGate.js"
 import type { ToolContext } from "../services/ToolContext.js"
 import type { CompanionDeps, ObserveDeps, OperateDeps } from "../tools/Registry.js"
-import { companionTools, observeTools, operateTools, registeredAt } from "../tools/Registry.js"
+import { companionTools, observeTools, operateTools, registeredAt, rootTools } from "../tools/Registry.js"
 import type { McpTool } from "../tools/Tool.js"
 import { AuditLogJsonl } from "./AuditLogJsonl.js"
 import { BackupStoreFs } from "./BackupStoreFs.js"
 import { CensusStoreFs } from "./CensusStoreFs.js"
+import { startupPrivileges } from "./PrivilegeCheck.js"
 import { ProxmoxApiHttp } from "./ProxmoxApiHttp.js"
 import { RootApiPvesh } from "./ProxmoxApiPvesh.js"
 import type { SimRole } from "./ProxmoxApiSimulated.js"
+import { RemoteFilesSsh } from "./RemoteFilesSsh.js"
 import { RollbackBreakerMemory } from "./RollbackBreakerMemory.js"
+import { WriteRecoveryLive, WriteRecoveryLocal } from "./WriteRecoveryLive.js"
 
-export type StartupError = NotConfigured
+export type StartupError = NotConfigured | PrivilegeRefused
 
 /** The tools of one tier and the layer that provides exactly what they need. */
 export interface TierPlan<Tag extends string, R> {
@@ -36,8 +40,8 @@ export type Plan =
   | TierPlan<"operate", OperateDeps>
   | TierPlan<"companion", CompanionDeps>
 
-/** The simulated node answers with the role a real setup gives each tier's token. */
-const simRole = (tier: Tier): SimRole => (tier === "observe" ? "auditor" : tier === "root" ? "full" : "operate")
+/** The simulated node answers with the role a real setup gives each tier's token (root is a companion install). */
+const simRole = (tier: Tier): SimRole => (tier === "observe" ? "auditor" : "operate")
 
 const runtimeName =
   () => (process.versions.bun === undefined ? `node ${process.version}` : `bun ${process.versions.bun}`)
@@ -57,7 +61,7 @@ export const nodeLayers = (config: AppConfigShape): NodeLayers => {
     // One layer value provides both ports, so the build memoizes it: a single simulated state behind API and SSH.
     const both = Layer.unwrapEffect(
       Effect.promise(() => import("./SimulatedNode.js")).pipe(
-        Effect.map((m) => m.simulatedNode(simRole(config.tier)))
+        Effect.map((m) => m.simulatedNode(simRole(config.tier), config.simStatePath))
       )
     )
     return { api: both, ssh: both }
@@ -80,9 +84,10 @@ const baseLayer = (
     Layer.provide(Layer.merge(ConfigLive, NodeFileSystem.layer))
   )
   const Gate = Layer.succeed(TierGate, { tier: config.tier, allows: (min: Tier) => tierAllows(config.tier, min) })
+  // The token is compared with the tier once, here: too weak (or broader, when strict) fails the build (ADR 0009).
   const Info = Layer.effect(
     ServerInfo,
-    Effect.map(ProxmoxApi, (api) =>
+    Effect.zipWith(ProxmoxApi, startupPrivileges(config), (api, privileges) =>
       ServerInfo.of({
         name: SERVER_NAME,
         version: VERSION,
@@ -102,7 +107,8 @@ const baseLayer = (
           ...Option.match(config.api, { onNone: () => ({}), onSome: (a) => ({ knownCerts: a.knownCertsPath }) }),
           ...Option.match(config.ssh, { onNone: () => ({}), onSome: (s) => ({ knownHosts: s.knownHostsPath }) })
         },
-        warnings: config.simulated ? ["simulated node: nothing real is read or changed"] : []
+        warnings: config.simulated ? ["simulated node: nothing real is read or changed"] : [],
+        privileges
       }))
   ).pipe(Layer.provide(Api))
   return Layer.mergeAll(ConfigLive, Api, Stores, Gate, Info)
@@ -112,7 +118,8 @@ const baseLayer = (
 export const planFor = (config: AppConfigShape, node = nodeLayers(config)): Plan => {
   if (!tierAllows(config.tier, "operate")) {
     const tools = observeTools(config)
-    return { _tag: "observe", tools, layer: baseLayer(config, tools.map((t) => t.name), node.api) }
+    const layer = Layer.provideMerge(WriteRecoveryLocal, baseLayer(config, tools.map((t) => t.name), node.api))
+    return { _tag: "observe", tools, layer }
   }
   const Mutations = Layer.succeed(MutationGate, { tier: config.tier })
   if (!tierAllows(config.tier, "companion")) {
@@ -120,15 +127,22 @@ export const planFor = (config: AppConfigShape, node = nodeLayers(config)): Plan
     return {
       _tag: "operate",
       tools,
-      layer: Layer.merge(baseLayer(config, tools.map((t) => t.name), node.api), Mutations)
+      layer: Layer.merge(
+        Layer.provideMerge(WriteRecoveryLocal, baseLayer(config, tools.map((t) => t.name), node.api)),
+        Mutations
+      )
     }
   }
-  const tools = registeredAt<CompanionDeps>(config.tier, companionTools(config))
+  const tools = registeredAt<CompanionDeps>(config.tier, [...companionTools(config), ...rootTools(config)])
   const base = Layer.merge(baseLayer(config, tools.map((t) => t.name), node.api), Mutations)
+  const ConfigLive = Layer.succeed(AppConfig, config)
+  const Files = RemoteFilesSsh.pipe(Layer.provide(Layer.merge(node.ssh, ConfigLive)))
   const Companion = Layer.mergeAll(
     node.ssh,
     RootApiPvesh.pipe(Layer.provide(Layer.merge(node.ssh, node.api))),
-    RollbackBreakerMemory.pipe(Layer.provide(Layer.succeed(AppConfig, config)))
+    RollbackBreakerMemory.pipe(Layer.provide(ConfigLive)),
+    Files
   )
-  return { _tag: "companion", tools, layer: Layer.merge(base, Companion) }
+  const WithFiles = Layer.merge(base, Companion)
+  return { _tag: "companion", tools, layer: Layer.provideMerge(WriteRecoveryLive, WithFiles) }
 }

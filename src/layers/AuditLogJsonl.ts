@@ -99,11 +99,11 @@ export const makeAuditLogJsonl = (
 
     const intent = (i: AuditIntent) =>
       Effect.gen(function*() {
-        const id = randomUUID()
-        const { host, isLargeChange, path: target, rootTier, tier, tool, vmid } = i
+        const id = i.id ?? randomUUID()
+        const { host, isLargeChange, path: target, rootTier, tier, tool, vmid, write } = i
         const args = i.args === undefined ? undefined : redactValue(i.args, extraKeys).value
         const note = i.note === undefined ? undefined : redactText(i.note, extraKeys).text
-        const optional = { host, vmid, path: target, args, note, isLargeChange, rootTier }
+        const optional = { host, vmid, path: target, args, note, isLargeChange, rootTier, pid: process.pid, write }
         const seq = yield* append(tier, (seq, ts, prevHash) => ({
           seq,
           ts,
@@ -168,7 +168,17 @@ export const makeAuditLogJsonl = (
       }
     }).pipe(Effect.scoped, semaphore.withPermits(1))
 
-    return AuditLog.of({ path, intent, outcome, query, verify })
+    const pending = Effect.gen(function*() {
+      const opened = yield* openForRead
+      const whole = yield* Effect.transposeOption(
+        Option.map(opened, ({ file, size }) => readTail(file, size, size).pipe(Effect.mapError(fail("read"))))
+      )
+      const records = verifyText(Option.match(whole, { onNone: () => "", onSome: (t) => t.text })).records
+      const closed = new Set(records.filter((r) => r.kind === "outcome").map((r) => r.id))
+      return records.filter((r) => r.kind === "intent" && !closed.has(r.id))
+    }).pipe(Effect.scoped, semaphore.withPermits(1))
+
+    return AuditLog.of({ path, intent, outcome, query, verify, pending })
   })
 
 export const AuditLogJsonl: Layer.Layer<AuditLog, never, AppConfig | FileSystem.FileSystem> = Layer.effect(

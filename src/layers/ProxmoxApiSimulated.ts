@@ -5,6 +5,7 @@ import { ProxmoxApi } from "../services/ProxmoxApi.js"
 import type { SimRole } from "./sim/SimAccess.js"
 import type { FaultRule } from "./sim/SimFaults.js"
 import { makeFaults } from "./sim/SimFaults.js"
+import { loadSimState, saveSimState } from "./sim/SimPersist.js"
 import { route } from "./sim/SimRoutes.js"
 import type { GuestStatus, SimState } from "./sim/SimState.js"
 import { seedState } from "./sim/SimState.js"
@@ -22,6 +23,8 @@ export type { GuestStatus, SimGuest, SimState, SimTask } from "./sim/SimState.js
 
 export interface SimNodeShape {
   readonly role: SimRole
+  /** Saves the state when the node keeps it in a file (`statePath`); otherwise does nothing. */
+  readonly persist: Effect.Effect<void>
   /** The raw state. Tasks that ended are applied lazily: read `current` for the state as of now. */
   readonly state: Ref.Ref<SimState>
   /** The state with every task that ended by the Clock's now applied (and stored). */
@@ -45,6 +48,8 @@ export class SimNode extends Context.Tag("homelab-mcp/SimNode")<SimNode, SimNode
 export interface SimulatedNodeOptions {
   readonly role?: SimRole
   readonly node?: string
+  /** Keep the node's state in this file across restarts (loaded at start, saved after every change). */
+  readonly statePath?: string
 }
 
 const MAX_LOG = 10_000
@@ -66,7 +71,15 @@ export const makeSimulatedNode = (
   Effect.gen(function*() {
     const role = options.role ?? "operate"
     const node = options.node ?? "pve"
-    const state = yield* Ref.make(seedState(yield* Clock.currentTimeMillis, node))
+    const loaded = options.statePath === undefined ? undefined : loadSimState(options.statePath)
+    const state = yield* Ref.make(loaded ?? seedState(yield* Clock.currentTimeMillis, node))
+    let saved: SimState | undefined = loaded
+    const persist = Effect.flatMap(Ref.get(state), (s) =>
+      Effect.sync(() => {
+        if (options.statePath === undefined || s === saved) return
+        saveSimState(options.statePath, s)
+        saved = s
+      }))
     const log = yield* Ref.make<ReadonlyArray<string>>([])
     const faults = yield* makeFaults
 
@@ -93,7 +106,7 @@ export const makeSimulatedNode = (
           const r = route({ method: req.method, path, segments, params, role, nowMs, state: settled })
           return [r, Either.isRight(r) && r.right.state !== undefined ? r.right.state : settled] as const
         })
-        const answer = yield* reply
+        const answer = yield* Effect.ensuring(reply, persist)
         // a fresh copy, as a JSON body would be: callers cannot reach into the node's state
         return structuredClone(answer.data)
       })
@@ -120,7 +133,8 @@ export const makeSimulatedNode = (
         Ref.update(log, (l) => [...(l.length >= MAX_LOG ? l.slice(1) : l), line]).pipe(
           Effect.zipRight(faults.apply(line, line))
         ),
-      requests: Ref.get(log)
+      requests: Ref.get(log),
+      persist
     }
     return { api: { node, endpoint: "simulated", request }, sim }
   })

@@ -94,7 +94,7 @@ export const makeSimulatedShell = (sim: SimNodeShape): SshTransportShape => {
         err: stderr.push
       }
       const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000))
-      const code = yield* Effect.timeoutTo(node.script(script, proc), {
+      const code = yield* Effect.timeoutTo(Effect.ensuring(node.script(script, proc), sim.persist), {
         duration: Duration.seconds(seconds),
         onTimeout: (): number | undefined => undefined,
         onSuccess: (c): number | undefined => c

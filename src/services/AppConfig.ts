@@ -89,9 +89,19 @@ export interface FileSettings {
   readonly nodeTempDir: string
 }
 
+/** Token versus tier at startup (ADR 0009). */
+export interface PrivilegeSettings {
+  /** Read the token's privileges at startup; only test harnesses that give the token another role turn it off. */
+  readonly check: boolean
+  /** `MCP_STRICT_PRIVILEGES`: a token broader than the tier refuses to start instead of warning. */
+  readonly strict: boolean
+}
+
 export interface AppConfigShape {
   readonly tier: Tier
   readonly simulated: boolean
+  /** `HOMELAB_MCP_SIM_STATE`: with --simulated, keep the simulated node's state in this file across restarts. */
+  readonly simStatePath?: string
   readonly dataDir: string
   /** Empty when the API is not configured (only possible with --simulated). */
   readonly api: Option.Option<ApiSettings>
@@ -108,6 +118,7 @@ export interface AppConfigShape {
   readonly census: CensusSettings
   readonly guard: GuardSettings
   readonly files: FileSettings
+  readonly privileges: PrivilegeSettings
 }
 
 export class AppConfig extends Context.Tag("homelab-mcp/AppConfig")<AppConfig, AppConfigShape>() {}

@@ -1,10 +1,12 @@
 import type { Effect } from "effect"
 import { Context } from "effect"
-import type { AuditEntry, AuditOutcomeKind } from "../domain/Audit.js"
+import type { AuditEntry, AuditOutcomeKind, AuditRecord, AuditWrite } from "../domain/Audit.js"
 import type { AuditUnavailable } from "../domain/Errors.js"
 import type { Tier } from "../domain/Tier.js"
 
 export interface AuditIntent {
+  /** The operation id; a managed write chooses it first, because its temp files are named by it. */
+  readonly id?: string
   readonly tool: string
   readonly tier: Tier
   /** Raw arguments; the log redacts them before writing. */
@@ -15,6 +17,8 @@ export interface AuditIntent {
   readonly note?: string
   readonly isLargeChange?: boolean
   readonly rootTier?: boolean
+  /** A managed file write's plan (target, hashes before and after, pre-image version). */
+  readonly write?: AuditWrite
 }
 
 export interface AuditOutcome {
@@ -89,6 +93,8 @@ export interface AuditLogShape {
   readonly outcome: (handle: AuditHandle, outcome: AuditOutcome) => Effect.Effect<void, AuditUnavailable>
   readonly query: (query: AuditQuery) => Effect.Effect<AuditQueryResult, AuditUnavailable>
   readonly verify: Effect.Effect<AuditVerifyReport, AuditUnavailable>
+  /** Intent records that have no outcome yet (in flight here or elsewhere, or left by a crash), oldest first. */
+  readonly pending: Effect.Effect<ReadonlyArray<AuditRecord>, AuditUnavailable>
 }
 
 export class AuditLog extends Context.Tag("homelab-mcp/AuditLog")<AuditLog, AuditLogShape>() {}

@@ -1,4 +1,4 @@
-import type { Effect, Option } from "effect"
+import type { Effect, Option, Scope } from "effect"
 import { Context } from "effect"
 import type { BackupTarget, BackupVersion, VersionRecord } from "../domain/Backup.js"
 import type { BackupDamaged, BackupNotFound, BackupUnavailable } from "../domain/Errors.js"
@@ -66,6 +66,11 @@ export interface BackupStoreShape {
   readonly content: (version: StoredVersion) => Effect.Effect<Option.Option<Uint8Array>, BackupDamaged>
   /** Every record parses and points at an existing blob; with `readData`, every blob hashes to its name. */
   readonly verify: (options: { readonly readData: boolean }) => Effect.Effect<BackupVerifyReport>
+  /**
+   * The per-target lock (`<dir>/locks/<key>.lock`, holding pid and host), held for the scope: one managed write or
+   * revert per target at a time, across processes. A lock left by a dead process is taken over.
+   */
+  readonly lock: (target: BackupTarget) => Effect.Effect<void, BackupUnavailable, Scope.Scope>
   /** Removes temp files left by interrupted writes (all, or only those of one audit id). Returns how many. */
   readonly removeTemps: (auditId?: string) => Effect.Effect<number>
 }

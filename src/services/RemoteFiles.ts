@@ -20,7 +20,16 @@ export interface RemoteStat {
   /** `true` when `path` itself is a symbolic link. */
   readonly isSymlink: boolean
   /** Type of the resolved target; `missing` when it does not exist. */
-  readonly fileType: "file" | "directory" | "symlink" | "fifo" | "socket" | "char-device" | "block-device" | "missing" | "other"
+  readonly fileType:
+    | "file"
+    | "directory"
+    | "symlink"
+    | "fifo"
+    | "socket"
+    | "char-device"
+    | "block-device"
+    | "missing"
+    | "other"
   readonly sizeBytes: number
   /** Permission bits, e.g. 0o644 (of the resolved target). */
   readonly mode: number
@@ -55,6 +64,11 @@ export interface WriteOptions {
   readonly mode: number
   readonly uid: number
   readonly gid: number
+  /**
+   * Test hook (crash point `after-remote-tmp`): stage the temp file, then stop without the rename and without
+   * removing the temp, as a node would look if the server died between the two. Never set in production.
+   */
+  readonly stopAfterStaging?: boolean
 }
 
 export interface WriteReport {

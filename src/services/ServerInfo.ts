@@ -1,4 +1,5 @@
 import { Context } from "effect"
+import type { PrivilegeStatus } from "../domain/PrivilegeVerdict.js"
 import type { Tier } from "../domain/Tier.js"
 
 export interface ServerInfoShape {
@@ -14,6 +15,8 @@ export interface ServerInfoShape {
   readonly tools: ReadonlyArray<string>
   readonly dataPaths: Readonly<Record<string, string>>
   readonly warnings: ReadonlyArray<string>
+  /** The API token versus the tier, read at startup (ADR 0009). */
+  readonly privileges: PrivilegeStatus
 }
 
 /** What the server knows about itself, assembled once at startup. */

@@ -1,6 +1,7 @@
 import { Effect, Option } from "effect"
 import { COMMIT, SERVER_NAME, VERSION } from "../domain/BuildInfo.js"
 import { AuditLog } from "../services/AuditLog.js"
+import { BackupStore } from "../services/BackupStore.js"
 import { ProxmoxApi } from "../services/ProxmoxApi.js"
 import { ServerInfo } from "../services/ServerInfo.js"
 import { ToolContext } from "../services/ToolContext.js"
@@ -27,6 +28,13 @@ export const banner = Effect.gen(function*() {
     )
   }
   for (const w of info.warnings) yield* err(`warning: ${w}`)
+  const privileges = info.privileges
+  if (privileges.status === "broader") {
+    yield* err(`WARNING: THE API TOKEN IS BROADER THAN TIER ${info.tier.toUpperCase()}: ${privileges.warning ?? ""}`)
+    yield* err("warning: set MCP_STRICT_PRIVILEGES=1 to refuse to start with such a token")
+  } else if (privileges.warning !== undefined) {
+    yield* err(`warning: ${privileges.warning}`)
+  }
 })
 
 export const listTools = <R>(tools: ReadonlyArray<McpTool<R>>) =>
@@ -83,3 +91,17 @@ export const verify = Effect.gen(function*() {
   )
   return report.ok ? 0 : 1
 })
+
+/** Checks the backup store (with `readData`, re-hashes every blob); one line per problem, non-zero when any. */
+export const verifyBackups = (readData: boolean) =>
+  Effect.gen(function*() {
+    const store = yield* BackupStore
+    const report = yield* store.verify({ readData })
+    for (const p of report.problems) yield* out(`backup ${p.path}: ${p.reason}`)
+    yield* out(
+      `backup store ${report.dir}: ${report.versions} versions, ${report.blobs} blobs${
+        readData ? " (contents re-hashed)" : ""
+      }, ${report.ok ? "ok" : `${report.problems.length} problem(s)`}`
+    )
+    return report.ok ? 0 : 1
+  })

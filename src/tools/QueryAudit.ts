@@ -2,6 +2,7 @@ import { Effect, Schema } from "effect"
 import { AuditEntry } from "../domain/Audit.js"
 import { VmId } from "../domain/Ids.js"
 import { AuditLog } from "../services/AuditLog.js"
+import { WriteRecovery } from "../services/WriteRecovery.js"
 import { readsLocal } from "./Annotations.js"
 import { defineTool } from "./Runner.js"
 
@@ -69,6 +70,8 @@ export const makeQueryAudit = (limits: { readonly defaultLimit: number; readonly
     handler: (input) =>
       Effect.gen(function*() {
         const audit = yield* AuditLog
+        // Startup recovery closes intents a crashed process left open; answer with the settled log.
+        yield* (yield* WriteRecovery).ready
         const result = yield* audit.query({
           limit: input.limit,
           ...(input.tool === undefined ? {} : { tool: input.tool }),

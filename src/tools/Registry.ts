@@ -5,13 +5,19 @@ import type { AuditLog } from "../services/AuditLog.js"
 import type { BackupStore } from "../services/BackupStore.js"
 import type { CensusStore } from "../services/CensusStore.js"
 import type { ProxmoxApi } from "../services/ProxmoxApi.js"
+import type { RemoteFiles } from "../services/RemoteFiles.js"
 import type { RollbackBreaker } from "../services/RollbackBreaker.js"
 import type { RootApi } from "../services/RootApi.js"
 import type { ServerInfo } from "../services/ServerInfo.js"
 import type { SshTransport } from "../services/SshTransport.js"
 import type { MutationGate, TierGate } from "../services/TierGate.js"
 import type { ToolContext } from "../services/ToolContext.js"
+import type { WriteRecovery } from "../services/WriteRecovery.js"
 import { makeDescribeGuest } from "./DescribeGuest.js"
+import { makeGuestEditFile, makeHostEditFile } from "./files/EditFile.js"
+import { makeGuestReadFile, makeHostReadFile } from "./files/ReadFile.js"
+import { diffConfig, revertFile } from "./files/Revert.js"
+import { makeGuestWriteFile, makeHostWriteFile } from "./files/WriteFile.js"
 import { makeDescribeHomelabCompanion, makeDescribeHomelabObserve } from "./DescribeHomelab.js"
 import { guestRestart, guestStart, guestStop } from "./GuestLifecycle.js"
 import { healthCheck, makeHealthCheckCompanion } from "./HealthCheck.js"
@@ -22,6 +28,8 @@ import { qmAgentPing } from "./QmAgentPing.js"
 import { makeQmExec } from "./QmExec.js"
 import { qmList } from "./QmList.js"
 import { makeQueryAudit } from "./QueryAudit.js"
+import { makeExecute } from "./root/Execute.js"
+import { makeListDirectory } from "./root/ListDirectory.js"
 import { serverInfo } from "./ServerInfoTool.js"
 import { snapshotDelete, snapshotRollback } from "./SnapshotRollback.js"
 import { makeSnapshotCreate, snapshotList } from "./SnapshotTools.js"
@@ -38,12 +46,13 @@ export type ObserveDeps =
   | ServerInfo
   | TierGate
   | ToolContext
+  | WriteRecovery
 
 /** Operate and above add the capability to change the node. */
 export type OperateDeps = ObserveDeps | MutationGate
 
-/** Companion and root add root SSH, root's API through pvesh, and the rollback breaker. */
-export type CompanionDeps = OperateDeps | SshTransport | RootApi | RollbackBreaker
+/** Companion and root add root SSH, root's API through pvesh, file access on the node, and the rollback breaker. */
+export type CompanionDeps = OperateDeps | SshTransport | RootApi | RemoteFiles | RollbackBreaker
 
 export const observeTools = (config: AppConfigShape): ReadonlyArray<McpTool<ObserveDeps>> => [
   serverInfo,
@@ -71,11 +80,31 @@ export const companionTools = (config: AppConfigShape): ReadonlyArray<McpTool<Co
   snapshotList,
   makeSnapshotCreate(config),
   snapshotRollback,
-  snapshotDelete
+  snapshotDelete,
+  makeGuestReadFile("pct", config),
+  makeGuestWriteFile("pct", config),
+  makeGuestEditFile("pct", config),
+  makeGuestReadFile("qm", config),
+  makeGuestWriteFile("qm", config),
+  makeGuestEditFile("qm", config),
+  diffConfig,
+  revertFile
+]
+
+/** Root adds the host itself: files, directories and commands (the same layers as companion). */
+export const rootTools = (config: AppConfigShape): ReadonlyArray<McpTool<CompanionDeps>> => [
+  makeHostReadFile(config),
+  makeHostWriteFile(config),
+  makeHostEditFile(config),
+  makeListDirectory(config),
+  makeExecute(config)
 ]
 
 /** Every tool the server has, for documentation and tests; the tier filter decides what is registered. */
-export const allTools = (config: AppConfigShape): ReadonlyArray<McpTool<CompanionDeps>> => companionTools(config)
+export const allTools = (config: AppConfigShape): ReadonlyArray<McpTool<CompanionDeps>> => [
+  ...companionTools(config),
+  ...rootTools(config)
+]
 
 export const registeredAt = <R>(tier: Tier, tools: ReadonlyArray<McpTool<R>>): ReadonlyArray<McpTool<R>> =>
   tools.filter((t) => tierAllows(tier, t.minTier))

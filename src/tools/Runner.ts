@@ -47,7 +47,8 @@ export const defineTool = <I, II, O, OI, E extends ToolFailure, R>(
   }
 }
 
-const outcomeOf = <A>(exit: Exit.Exit<A, ToolFailure>): {
+/** The audit outcome of a finished handler: ok, refused/error with its code, timeout, interrupted, or unknown. */
+export const outcomeOf = <A>(exit: Exit.Exit<A, ToolFailure>): {
   readonly outcome: AuditOutcomeKind
   readonly error?: { readonly code: string; readonly message: string }
 } => {

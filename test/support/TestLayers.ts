@@ -76,6 +76,7 @@ export const testConfig = (tier: Tier, overrides: Partial<AppConfigShape> = {}):
       newFileGid: 0,
       nodeTempDir: "/tmp"
     },
+    privileges: { check: true, strict: false },
     ...overrides
   }
 }
@@ -94,9 +95,13 @@ export const harness = (
   tier: Tier,
   options: { readonly role?: SimRole; readonly config?: Partial<AppConfigShape> } = {}
 ): Harness => {
-  const config = testConfig(tier, options.config)
+  // A role chosen on purpose (a 403 test) would fail the startup privilege check; such tests opt back in via config.
+  const config = testConfig(tier, {
+    ...(options.role === undefined ? {} : { privileges: { check: false, strict: false } }),
+    ...options.config
+  })
   const sim = ProxmoxApiSimulated.layer({
-    role: options.role ?? (tier === "observe" ? "auditor" : tier === "root" ? "full" : "operate")
+    role: options.role ?? (tier === "observe" ? "auditor" : "operate")
   })
   const plan = planFor(config, { api: sim, ssh: SshTransportSimulated.pipe(Layer.provide(sim)) })
   // The simulated API never fails to build, so NotConfigured cannot happen here.

@@ -5,8 +5,9 @@ import { ROOT_ACKNOWLEDGMENT } from "../../domain/Tier.js"
 import type { Tier } from "../../domain/Tier.js"
 import type { ApiSettings, AppConfigShape, SshSettings } from "../../services/AppConfig.js"
 import { dataDir } from "./DataDir.js"
-import { filesFrom } from "./FileConfig.js"
 import { decimal, flag, integer, invalid, ordered, raw } from "./Env.js"
+import { filesFrom } from "./FileConfig.js"
+import { privilegesFrom } from "./PrivilegeConfig.js"
 
 /** A store path must be absolute: a relative one would differ per working directory (a fresh, empty pin store). */
 const absolute = (name: string, fallback: () => string) =>
@@ -16,6 +17,13 @@ const absolute = (name: string, fallback: () => string) =>
       ? Effect.succeed(value.value)
       : Effect.fail(invalid(name, `${name}=${JSON.stringify(value.value)} must be an absolute path`))
   })
+
+const simState = Effect.flatMap(raw("HOMELAB_MCP_SIM_STATE"), (value) => {
+  if (Option.isNone(value) || value.value === "") return Effect.succeed({})
+  return isAbsolute(value.value)
+    ? Effect.succeed({ simStatePath: value.value })
+    : Effect.fail(invalid("HOMELAB_MCP_SIM_STATE", "HOMELAB_MCP_SIM_STATE must be an absolute path"))
+})
 
 const API_VARS = ["PVE_API_BASE_URL", "PVE_API_TOKEN_ID", "PVE_API_TOKEN_SECRET", "PVE_API_NODE"] as const
 
@@ -223,6 +231,7 @@ export const loadConfig = (options: { readonly simulated: boolean; readonly need
       dataDir: data,
       api,
       ssh,
+      ...(simulated ? yield* simState : {}),
       auditLogPath: yield* path("AUDIT_LOG_PATH", "audit.jsonl"),
       backupDir: yield* path("BACKUP_DIR", "backups"),
       censusDir: yield* path("CENSUS_DIR", "census"),
@@ -233,6 +242,7 @@ export const loadConfig = (options: { readonly simulated: boolean; readonly need
       verifyIntervalMs: yield* integer("GUEST_VERIFY_INTERVAL_MS", 1000, 100, 60_000),
       census: yield* censusFrom,
       guard: yield* guardFrom,
-      files: yield* filesFrom
+      files: yield* filesFrom,
+      privileges: yield* privilegesFrom
     } satisfies AppConfigShape
   })

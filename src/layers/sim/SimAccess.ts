@@ -1,8 +1,11 @@
 import { Either } from "effect"
 import { ApiForbidden } from "../../domain/Errors.js"
 
-/** The three token roles of the simulated node, with their PVE 9 privilege sets. */
-export type SimRole = "auditor" | "operate" | "full"
+/**
+ * The token roles of the simulated node, with their PVE 9 privilege sets: `auditor` and `operate` are what setup gives
+ * observe and operate+ (src/domain/TierPrivileges.ts), `admin` is PVEAdmin (too broad, for tests), `full` is root.
+ */
+export type SimRole = "auditor" | "operate" | "admin" | "full"
 
 /** Every privilege PVE 9 (pve-access-control 9.0.x) knows: what `Administrator` holds. */
 export const ALL_PRIVILEGES: ReadonlyArray<string> = [
@@ -66,7 +69,22 @@ export const ROLE_PRIVILEGES: Readonly<Record<SimRole, ReadonlyArray<string>>> =
     "VM.Audit",
     "VM.GuestAgent.Audit"
   ],
-  operate: ["Datastore.Audit", "Sys.Audit", "VM.Audit", "VM.GuestAgent.Audit", "VM.PowerMgmt"],
+  /** HomelabMCP-Operate on PVE 9: PVEAuditor + VM.PowerMgmt. */
+  operate: [
+    "Datastore.Audit",
+    "Mapping.Audit",
+    "Pool.Audit",
+    "SDN.Audit",
+    "Sys.Audit",
+    "VM.Audit",
+    "VM.GuestAgent.Audit",
+    "VM.PowerMgmt"
+  ],
+  /** PVEAdmin: everything but the root privileges, `Permissions.Modify` and `Mapping.Modify`. */
+  admin: ALL_PRIVILEGES.filter((p) =>
+    !["Mapping.Modify", "Permissions.Modify", "Realm.Allocate", "Sys.AccessNetwork", "Sys.Incoming", "Sys.Modify"]
+      .includes(p) && p !== "Sys.PowerMgmt"
+  ),
   full: ALL_PRIVILEGES
 }
 
@@ -74,6 +92,7 @@ export const ROLE_PRIVILEGES: Readonly<Record<SimRole, ReadonlyArray<string>>> =
 export const ROLE_TOKEN: Readonly<Record<SimRole, string>> = {
   auditor: "mcp-observe@pve!observe",
   operate: "mcp-operate@pve!operate",
+  admin: "mcp-admin@pve!admin",
   full: "root@pam!full"
 }
 

@@ -2,13 +2,26 @@ import { Duration, Effect, Either } from "effect"
 import { COMMANDS } from "./Commands.js"
 import { absPath, readText, view } from "./Files.js"
 import { lookup } from "./Fs.js"
+import { OPTION_BUILTINS } from "./Options.js"
 import type { Cmd, Proc } from "./Proc.js"
 import { copyEnv, fail, installed, print, ShellExit } from "./Proc.js"
 import { parseDuration } from "./Text.js"
 
 /** Shell builtins and the commands that run other commands (`sh -c`, `timeout`, `env`, `command -v`). */
 
-const SBIN = new Set(["pct", "qm", "pvesh", "pveversion", "pvesm", "pvecm", "zpool", "ip", "apt-get", "vzdump"])
+const SBIN = new Set([
+  "pct",
+  "qm",
+  "pvesh",
+  "pveum",
+  "pveversion",
+  "pvesm",
+  "pvecm",
+  "zpool",
+  "ip",
+  "apt-get",
+  "vzdump"
+])
 
 const pathOf = (name: string, p: Proc) =>
   Effect.map(view(p), (v): string | undefined => {
@@ -19,7 +32,7 @@ const pathOf = (name: string, p: Proc) =>
 
 const shell: Cmd = (args, p) =>
   Effect.gen(function*() {
-    const env = copyEnv(p.env)
+    const env = { ...copyEnv(p.env), noclobber: false }
     let i = 0
     let command: string | undefined
     for (; i < args.length; i++) {
@@ -118,25 +131,11 @@ const cd: Cmd = (args, p) =>
     return 0
   })
 
-const set: Cmd = (args, p) => {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? ""
-    if (a === "--") {
-      p.env.args = [p.env.args[0] ?? "sh", ...args.slice(i + 1)]
-      break
-    }
-    if ((a === "-o" || a === "+o") && args[i + 1] === "pipefail") p.env.pipefail = a === "-o"
-    if (a === "-o" || a === "+o") i++
-    else if (/^[-+][a-z]+$/.test(a) && a.includes("e")) p.env.errexit = a.startsWith("-")
-  }
-  return Effect.succeed(0)
-}
-
 const source: Cmd = (args, p) =>
   Effect.flatMap(readText(p, args[0] ?? ""), (text) =>
     Either.isLeft(text)
       ? fail(p, `sh: 1: .: cannot open ${args[0] ?? ""}: No such file`, 2)
-      : p.node.script(text.right, p))
+      : p.node.inline(text.right, p))
 
 export const BUILTINS: Readonly<Record<string, Cmd>> = {
   ":": () => Effect.succeed(0),
@@ -152,10 +151,10 @@ export const BUILTINS: Readonly<Record<string, Cmd>> = {
     return Effect.succeed(0)
   },
   unset: (args, p) => Effect.sync(() => (args.forEach((a) => p.env.vars.delete(a)), 0)),
-  set,
+  ...OPTION_BUILTINS,
   ".": source,
   source,
-  eval: (args, p) => p.node.script(args.join(" "), p),
+  eval: (args, p) => p.node.inline(args.join(" "), p),
   exec: (args, p) => Effect.flatMap(p.node.argv(args, p), (code) => Effect.fail(new ShellExit({ code }))),
   sh: shell,
   bash: shell,

@@ -9,7 +9,9 @@ import { NODE_COMMANDS } from "./NodeCommands.js"
 import type { CommandSpec } from "./Proc.js"
 import { PVE_COMMANDS } from "./PveCommands.js"
 import { PVESH_COMMANDS } from "./Pvesh.js"
+import { PVEUM_COMMANDS } from "./PveumCommands.js"
 import { SED_AWK_COMMANDS } from "./SedAwk.js"
+import { SYNC_LOCK_COMMANDS } from "./SyncLock.js"
 import { SYSTEM_COMMANDS } from "./SystemCommands.js"
 import { TEXT_COMMANDS } from "./TextCommands.js"
 import { TEXT_TOOLS } from "./TextTools.js"
@@ -25,6 +27,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   ...FS_COMMANDS,
   ...FS_CHANGE_COMMANDS,
   ...FS_MISC_COMMANDS,
+  ...SYNC_LOCK_COMMANDS,
   ...SYSTEM_COMMANDS,
   ...NODE_COMMANDS,
   ...DISK_NET_COMMANDS,
@@ -32,5 +35,6 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   ...JOURNAL_COMMANDS,
   ...PVE_COMMANDS,
   ...PVESH_COMMANDS,
+  ...PVEUM_COMMANDS,
   ...DOCKER_COMMANDS
 }

@@ -1,7 +1,10 @@
 import { Either } from "effect"
+import { bytesOf, storedOf } from "./Bytes.js"
 import type { SimFile, SimFs } from "./SimSystem.js"
 
 /** Pure operations on a simulated filesystem; failures are errno texts ("No such file or directory"). */
+
+export { bytesOf, storedOf, textOf } from "./Bytes.js"
 
 export const ENOENT = "No such file or directory"
 export const ENOTDIR = "Not a directory"
@@ -12,15 +15,8 @@ export const ELOOP = "Too many levels of symbolic links"
 
 type Result<A> = Either.Either<A, string>
 
-const encoder = new TextEncoder()
-const decoder = new TextDecoder()
-
-export const bytesOf = (content: string | Uint8Array): Uint8Array =>
-  typeof content === "string" ? encoder.encode(content) : content
-export const textOf = (content: string | Uint8Array): string =>
-  typeof content === "string" ? content : decoder.decode(content)
 export const sizeOf = (f: SimFile): number =>
-  f.symlink !== undefined ? f.symlink.length : f.isDir ? 4096 : bytesOf(f.content).length
+  f.symlink !== undefined ? f.symlink.length : f.isDir ? 4096 : f.special !== undefined ? 0 : bytesOf(f.content).length
 
 /** `cwd` + `p` → an absolute path with `.` and `..` resolved lexically (no symlinks followed). */
 export const normalize = (cwd: string, p: string): string => {
@@ -118,7 +114,7 @@ export const writeFile = (
     if (!dir.isDir) return Either.left(ENOTDIR)
     const old = fs[path]
     if (old?.isDir === true) return Either.left(EISDIR)
-    const data = options.append === true && old !== undefined ? concat(old.content, content) : content
+    const data = storedOf(options.append === true && old !== undefined ? concat(old.content, content) : content)
     const file: SimFile = old === undefined
       ? newFile(data, options.mode ?? 0o644, nowMs)
       : { ...old, content: data, mtimeMs: nowMs }

@@ -18,13 +18,36 @@ const rwx = (mode: number) =>
     return `${bits & 4 ? "r" : "-"}${bits & 2 ? "w" : "-"}${x}`
   }).join("")
 
-export const modeString = (f: SimFile) => `${f.symlink !== undefined ? "l" : f.isDir ? "d" : "-"}${rwx(f.mode)}`
+const SPECIAL = {
+  fifo: { letter: "p", name: "fifo", bits: 0o010000 },
+  "char-device": { letter: "c", name: "character special file", bits: 0o020000 },
+  "block-device": { letter: "b", name: "block special file", bits: 0o060000 },
+  socket: { letter: "s", name: "socket", bits: 0o140000 }
+} as const
+
+/** The `ls -l` type letter: `-`, `d`, `l`, `p`, `c`, `b`, `s`. */
+export const typeLetter = (f: SimFile) =>
+  f.symlink !== undefined ? "l" : f.isDir ? "d" : f.special === undefined ? "-" : SPECIAL[f.special].letter
+
+export const modeString = (f: SimFile) => `${typeLetter(f)}${rwx(f.mode)}`
+
+/** `st_mode`: file type bits and permissions (`stat -c %f` prints it in hex). */
+export const rawMode = (f: SimFile) =>
+  (f.symlink !== undefined
+    ? 0o120000
+    : f.isDir
+    ? 0o040000
+    : f.special === undefined
+    ? 0o100000
+    : SPECIAL[f.special].bits) | (f.mode & 0o7777)
 
 export const fileType = (f: SimFile) =>
   f.symlink !== undefined
     ? "symbolic link"
     : f.isDir
     ? "directory"
+    : f.special !== undefined
+    ? SPECIAL[f.special].name
     : sizeOf(f) === 0
     ? "regular empty file"
     : "regular file"
@@ -106,6 +129,7 @@ const statFormat = (fmt: string, name: string, f: SimFile, v: View) => {
     n: () => name,
     N: () => `'${name}'${f.symlink === undefined ? "" : ` -> '${f.symlink}'`}`,
     F: () => fileType(f),
+    f: () => rawMode(f).toString(16),
     Y: () => String(Math.floor(f.mtimeMs / 1000)),
     y: () => `${strftime("%F %T", f.mtimeMs)}.000000000 +0000`,
     h: () => (f.isDir ? "2" : "1"),

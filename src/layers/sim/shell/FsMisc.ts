@@ -1,12 +1,13 @@
 import { Effect, Either } from "effect"
 import { createHash } from "node:crypto"
 import { absPath, readBytes, view } from "./Files.js"
-import { bytesOf, lookup, resolve, sizeOf } from "./Fs.js"
+import { find } from "./Find.js"
+import { bytesOf, lookup, resolve, sizeOf, textOf } from "./Fs.js"
 import type { Cmd, CommandSpec } from "./Proc.js"
 import { fail, print } from "./Proc.js"
 import { getopt, unlines } from "./Text.js"
 
-/** sha256sum, md5sum, base64, readlink, realpath, find, du. */
+/** sha256sum, md5sum, base64, readlink, realpath, du (find lives in Find). */
 
 const digest = (algorithm: "sha256" | "md5", name: string): Cmd => (args, p) =>
   Effect.gen(function*() {
@@ -34,12 +35,12 @@ const base64: Cmd = (args, p) =>
     if (o.has("d")) {
       const text = new TextDecoder().decode(bytes).replace(/\s+/g, "")
       if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return yield* fail(p, "base64: invalid input")
-      return yield* print(p, Buffer.from(text, "base64").toString("utf8"))
+      return yield* print(p, textOf(Buffer.from(text, "base64")))
     }
     const encoded = Buffer.from(bytes).toString("base64")
     const wrap = Number(o.get("w") ?? 76)
     if (encoded === "") return 0
-    return yield* print(p, wrap === 0 ? `${encoded}\n` : unlines(encoded.match(new RegExp(`.{1,${wrap}}`, "g")) ?? []))
+    return yield* print(p, wrap === 0 ? encoded : unlines(encoded.match(new RegExp(`.{1,${wrap}}`, "g")) ?? []))
   })
 
 const readlink: Cmd = (args, p) =>
@@ -71,61 +72,6 @@ const realpath: Cmd = (args, p) =>
         p.err(`realpath: ${f}: ${r.left}\n`)
         code = 1
       } else p.out(`${r.right.path}\n`)
-    }
-    return code
-  })
-
-const globToRegex = (g: string, flags = "") =>
-  new RegExp(`^${g.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, flags)
-
-const find: Cmd = (args, p) =>
-  Effect.gen(function*() {
-    const starts: Array<string> = []
-    let i = 0
-    for (; i < args.length && !(args[i] ?? "").startsWith("-"); i++) starts.push(args[i] ?? ".")
-    const tests: Array<(path: string, depth: number, isDir: boolean, link: boolean) => boolean> = []
-    let maxDepth = Infinity
-    let minDepth = 0
-    for (; i < args.length; i++) {
-      const a = args[i] ?? ""
-      const val = args[i + 1] ?? ""
-      if (a === "-maxdepth") maxDepth = Number(args[++i])
-      else if (a === "-mindepth") minDepth = Number(args[++i])
-      else if (a === "-name" || a === "-iname") {
-        const re = globToRegex(val, a === "-iname" ? "i" : "")
-        tests.push((path) => re.test(path.slice(path.lastIndexOf("/") + 1)))
-        i++
-      } else if (a === "-path") {
-        const re = globToRegex(val)
-        tests.push((path) => re.test(path))
-        i++
-      } else if (a === "-type") {
-        tests.push((_, __, isDir, link) => (val === "d" ? isDir && !link : val === "l" ? link : !isDir && !link))
-        i++
-      } else if (!["-print", "-xdev", "-mount", "-follow", "-L", "-H"].includes(a)) {
-        return yield* fail(p, `find: unknown predicate '${a}'`)
-      }
-    }
-    const v = yield* view(p)
-    let code = 0
-    for (const start of starts.length === 0 ? ["."] : starts) {
-      const found = lookup(v.fs, absPath(p, start))
-      if (Either.isLeft(found)) {
-        p.err(`find: '${start}': ${found.left}\n`)
-        code = 1
-        continue
-      }
-      const root = found.right.path
-      const prefix = root === "/" ? "/" : `${root}/`
-      const paths = [root, ...Object.keys(v.fs).filter((k) => k.startsWith(prefix) && k !== root).sort()]
-      for (const path of paths) {
-        const rel = path === root ? "" : path.slice(prefix.length)
-        const depth = rel === "" ? 0 : rel.split("/").length
-        const file = v.fs[path]
-        if (file === undefined || depth > maxDepth || depth < minDepth) continue
-        const shown = rel === "" ? start : `${start.replace(/\/$/, "")}/${rel}`
-        if (tests.every((t) => t(shown, depth, file.isDir, file.symlink !== undefined))) p.out(`${shown}\n`)
-      }
     }
     return code
   })

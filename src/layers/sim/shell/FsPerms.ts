@@ -44,7 +44,7 @@ const recursivelyUpdate = (fs: SimFs, path: string, recursive: boolean, f: (x: S
 
 export const chmod: Cmd = (args, p) => {
   const recursive = args.includes("-R")
-  const [spec = "", ...files] = args.filter((a) => a !== "-R")
+  const [spec = "", ...files] = args.filter((a) => a !== "-R" && a !== "--")
   return each(p, files, (f) =>
     changeFs(p, (fs) => {
       const found = lookup(fs, absPath(p, f))
@@ -58,7 +58,7 @@ export const chmod: Cmd = (args, p) => {
 export const chown: Cmd = (args, p) =>
   Effect.gen(function*() {
     const recursive = args.includes("-R")
-    const [spec = "", ...files] = args.filter((a) => a !== "-R" && a !== "-h")
+    const [spec = "", ...files] = args.filter((a) => a !== "-R" && a !== "-h" && a !== "--")
     const v = yield* view(p)
     const names = namesOf(v)
     const id = (name: string, byName: (n: number) => string) => {

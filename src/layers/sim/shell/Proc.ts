@@ -18,6 +18,10 @@ export interface Env {
   status: number
   errexit: boolean
   pipefail: boolean
+  /** `set -C`: `>` refuses to replace an existing file. */
+  noclobber: boolean
+  /** `trap ACTION EXIT`: run when this shell ends (not inherited by subshells). */
+  exitTrap: string | undefined
   args: ReadonlyArray<string>
 }
 
@@ -34,12 +38,16 @@ export type Cmd = (args: ReadonlyArray<string>, p: Proc) => Effect.Effect<number
 
 export interface ShellNode {
   readonly sim: SimNodeShape
-  /** Parses and runs a script in `p` (its env is used as is); a syntax error is exit 2. */
+  /** Parses and runs a script as a shell of its own in `p` (its env is used as is, its EXIT trap runs at the end). */
   readonly script: (src: string, p: Proc) => Effect.Effect<number>
+  /** Parses and runs a script in the current shell (`eval`, `.`): no EXIT trap of its own. */
+  readonly inline: (src: string, p: Proc) => Effect.Effect<number>
   /** Runs one already split command line (no parsing) in `p`. */
   readonly argv: (argv: ReadonlyArray<string>, p: Proc) => Effect.Effect<number, ShellExit>
   /** `qm guest exec` / agent `exec` jobs, by guest pid. */
   readonly agentJobs: Map<string, AgentJob>
+  /** `flock` locks of the node, by lock file path. */
+  readonly locks: Map<string, Effect.Semaphore>
 }
 
 export interface AgentJob {
@@ -67,10 +75,13 @@ export const freshEnv = (target: Target, hostname: string): Env => ({
   status: 0,
   errexit: false,
   pipefail: false,
+  noclobber: false,
+  exitTrap: undefined,
   args: ["sh"]
 })
 
-export const copyEnv = (env: Env): Env => ({ ...env, vars: new Map(env.vars) })
+/** The environment of a subshell or pipeline stage: variables copied, traps not inherited. */
+export const copyEnv = (env: Env): Env => ({ ...env, vars: new Map(env.vars), exitTrap: undefined })
 
 export const systemOf = (s: SimState, t: Target): SimSystem | undefined =>
   t.kind === "host" ? s.host : s.guests.find((g) => g.vmid === t.vmid)?.system

@@ -1,6 +1,9 @@
 import { Effect, Either, Exit, Fiber, Option } from "effect"
+import type { ApiParams } from "../../../services/ProxmoxApi.js"
+import { paramError, pveError } from "../SimContext.js"
 import { OSINFO } from "../SimPower.js"
 import type { SimGuest } from "../SimState.js"
+import { writeText } from "./Files.js"
 import type { Proc, Target } from "./Proc.js"
 import { freshEnv } from "./Proc.js"
 
@@ -93,4 +96,36 @@ export const agentExecStatus = (p: Proc, vmid: number, pid: string) =>
       ...(done.stdout === "" ? {} : { "out-data": done.stdout }),
       ...(done.stderr === "" ? {} : { "err-data": done.stderr })
     })
+  })
+
+/** PVE's limit on the `content` parameter of agent/file-write (60 KiB, below the 64 KiB POST limit). */
+export const FILE_WRITE_MAX_CHARS = 61_440
+
+/**
+ * Agent `file-write` (qemu-server's handler: `guest-file-open` mode `wb`, one `guest-file-write`, close): not atomic,
+ * follows symlinks, keeps an existing file's mode and owner, a new file gets 0644. `encode=0`: content is base64.
+ */
+export const agentFileWrite = (p: Proc, g: SimGuest, params: ApiParams) =>
+  Effect.gen(function*() {
+    const one = (k: string) => {
+      const v = params[k]
+      return v === undefined ? undefined : Array.isArray(v) ? v.join(",") : String(v)
+    }
+    const file = one("file")
+    const content = one("content") ?? ""
+    if (file === undefined) return paramError("file", "property is missing and it is not optional")
+    if (content.length > FILE_WRITE_MAX_CHARS) {
+      return paramError("content", `value may only be ${FILE_WRITE_MAX_CHARS} characters long`)
+    }
+    const raw = one("encode") === "0"
+    if (raw && !/^[A-Za-z0-9+/]*={0,2}$/.test(content)) {
+      return pveError("Agent error: Guest agent command failed, error was 'Invalid parameter 'buf-b64''")
+    }
+    const bytes = raw ? new Uint8Array(Buffer.from(content, "base64")) : new TextEncoder().encode(content)
+    const target: Target = { kind: "guest", vmid: g.vmid }
+    const inGuest: Proc = { ...p, target, env: freshEnv(target, g.system.hostname), stdin: "" }
+    const written = yield* writeText(inGuest, file, bytes, false)
+    return Either.isLeft(written)
+      ? pveError(`Agent error: failed to open file '${file}': ${written.left}`)
+      : Either.right(null)
   })

@@ -1,30 +1,17 @@
 import { Duration, Effect, Either } from "effect"
-import type { GuestType } from "../../../domain/Ids.js"
 import type { SimGuest } from "../SimState.js"
-import { readBytes, writeText } from "./Files.js"
-import type { Cmd, CommandSpec, Proc, Target } from "./Proc.js"
-import { fail, freshEnv, print, stateNow } from "./Proc.js"
+import { guestProc, pushPull, withGuest } from "./PctFiles.js"
+import type { Cmd, CommandSpec, Proc } from "./Proc.js"
+import { fail, print, stateNow } from "./Proc.js"
 import { agentAnswer, agentCheck } from "./PveAgent.js"
 import { pveArgs } from "./PveFormat.js"
-import { findGuest, guestCommon } from "./PveGuest.js"
+import { guestCommon } from "./PveGuest.js"
 import { padL, padR, perlJson, unlines } from "./Text.js"
 
 /** `pct` and `qm`: immediate, like the node CLI (no worker task), sharing the API's state. */
 
-/** A process in the guest: its own environment, the caller's streams. */
-export const guestProc = (p: Proc, g: SimGuest, stdin = p.stdin): Proc => {
-  const target: Target = { kind: "guest", vmid: g.vmid }
-  return { ...p, target, env: freshEnv(target, g.system.hostname), stdin }
-}
-
 const runIn = (p: Proc, argv: ReadonlyArray<string>) =>
   Effect.catchAll(p.node.argv(argv, p), (e) => Effect.succeed(e.code))
-
-const withGuest = (p: Proc, type: GuestType, raw: string | undefined, f: (g: SimGuest) => Effect.Effect<number>) =>
-  Effect.flatMap(stateNow(p), (s) => {
-    const g = findGuest(s, type, raw)
-    return Either.isLeft(g) ? fail(p, g.left, 255) : f(g.right)
-  })
 
 const pctList = (p: Proc) =>
   Effect.flatMap(stateNow(p), (s) =>
@@ -37,39 +24,6 @@ const pctList = (p: Proc) =>
         )
       ])
     ))
-
-const pushPull = (p: Proc, push: boolean, args: ReadonlyArray<string>) => {
-  const o = pveArgs(args)
-  const [raw, from, to] = o.pos
-  return withGuest(p, "lxc", raw, (g) =>
-    Effect.gen(function*() {
-      if (from === undefined || to === undefined) {
-        return yield* fail(
-          p,
-          `400 not enough arguments\npct ${push ? "push" : "pull"} <vmid> <path> <destination> [OPTIONS]`,
-          255
-        )
-      }
-      if (g.status !== "running") {
-        return yield* fail(p, `can only ${push ? "push files to" : "pull files from"} a running VM`, 255)
-      }
-      const inGuest = guestProc(p, g)
-      const data = yield* readBytes(push ? p : inGuest, from)
-      if (Either.isLeft(data)) {
-        return yield* fail(p, `failed to open ${from} for reading: ${data.left}`, 255)
-      }
-      const perms = o.get("perms")
-      const written = yield* writeText(
-        push ? inGuest : p,
-        to,
-        data.right,
-        false,
-        perms === undefined ? undefined : parseInt(perms, 8)
-      )
-      if (Either.isLeft(written)) return yield* fail(p, `failed to open ${to} for writing: ${written.left}`, 255)
-      return 0
-    }))
-}
 
 const pct: Cmd = (args, p) => {
   const [cmd = "", ...rest] = args

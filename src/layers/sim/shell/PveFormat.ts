@@ -91,3 +91,28 @@ export const pveArgs = (argv: ReadonlyArray<string>, booleans: ReadonlyArray<str
     }
   }
 }
+
+/** pvesh's text output of a list or object (bordered or `--noborder`). */
+export const textTable = (d: unknown, noborder: boolean): string => {
+  const cell = (v: unknown) => (v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v))
+  const rows: ReadonlyArray<Record<string, unknown>> = Array.isArray(d)
+    ? d.map((r) => (r !== null && typeof r === "object" ? r as Record<string, unknown> : { value: r }))
+    : Object.entries(d as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({
+      key,
+      value
+    }))
+  if (rows.length === 0) return ""
+  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].sort()
+  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
+  const fmt = (vals: ReadonlyArray<string>) =>
+    noborder
+      ? vals.map((v, i) => padR(v, w[i] ?? 0)).join(" ").trimEnd()
+      : `│ ${vals.map((v, i) => padR(v, w[i] ?? 0)).join(" │ ")} │`
+  const rule = (l: string, m: string, r: string, ch: string) => l + w.map((x) => ch.repeat(x + 2)).join(m) + r
+  const body = rows.map((r) => fmt(cols.map((c) => cell(r[c]))))
+  return unlines(
+    noborder
+      ? [fmt(cols), ...body]
+      : [rule("┌", "┬", "┐", "─"), fmt(cols), rule("╞", "╪", "╡", "═"), ...body, rule("└", "┴", "┘", "─")]
+  )
+}

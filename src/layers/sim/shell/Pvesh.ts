@@ -9,15 +9,16 @@ import type { SimState } from "../SimState.js"
 import { forkWorker } from "../SimTasks.js"
 import type { Cmd, CommandSpec, Proc } from "./Proc.js"
 import { fail, modifyState, print } from "./Proc.js"
-import { agentAnswer, agentCheck, agentExecStart, agentExecStatus } from "./PveAgent.js"
-import { pveArgs } from "./PveFormat.js"
+import { agentAnswer, agentCheck, agentExecStart, agentExecStatus, agentFileWrite } from "./PveAgent.js"
+import { pveArgs, textTable } from "./PveFormat.js"
 import type { SnapError } from "./Snapshots.js"
 import { createSnapshot, deleteSnapshot, rollbackSnapshot } from "./Snapshots.js"
-import { canonJson, padR, perlJson, unlines } from "./Text.js"
+import { canonJson, perlJson } from "./Text.js"
 
 /**
  * `pvesh` as root@pam: the simulated API's route handlers (role full), plus what only root reaches here: snapshot
- * create/rollback/delete (worker tasks whose change lands at once) and the guest agent's exec / exec-status.
+ * create/rollback/delete (worker tasks whose change lands at once) and the guest agent's exec / exec-status /
+ * file-write. `/nodes/localhost/...` is the node pvesh runs on.
  */
 
 const VERBS: Readonly<Record<string, HttpMethod>> = {
@@ -112,6 +113,7 @@ const rootRoute = (p: Proc, req: Req) => {
         (m) => new ApiError({ message: m, status: 500 })
       )
     }
+    if (name === "file-write" && req.method === "POST") return yield* agentFileWrite(p, g.right, req.params)
     if (name === "exec" && req.method === "POST") {
       const command = req.params["command"]
       const argv = Array.isArray(command) ? command : command === undefined ? [] : [String(command)]
@@ -123,30 +125,6 @@ const rootRoute = (p: Proc, req: Req) => {
       (result) => ({ result })
     )
   })
-}
-
-const textTable = (d: unknown, noborder: boolean): string => {
-  const cell = (v: unknown) => (v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v))
-  const rows: ReadonlyArray<Record<string, unknown>> = Array.isArray(d)
-    ? d.map((r) => (r !== null && typeof r === "object" ? r as Record<string, unknown> : { value: r }))
-    : Object.entries(d as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({
-      key,
-      value
-    }))
-  if (rows.length === 0) return ""
-  const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))].sort()
-  const w = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
-  const fmt = (vals: ReadonlyArray<string>) =>
-    noborder
-      ? vals.map((v, i) => padR(v, w[i] ?? 0)).join(" ").trimEnd()
-      : `│ ${vals.map((v, i) => padR(v, w[i] ?? 0)).join(" │ ")} │`
-  const rule = (l: string, m: string, r: string, ch: string) => l + w.map((x) => ch.repeat(x + 2)).join(m) + r
-  const body = rows.map((r) => fmt(cols.map((c) => cell(r[c]))))
-  return unlines(
-    noborder
-      ? [fmt(cols), ...body]
-      : [rule("┌", "┬", "┐", "─"), fmt(cols), rule("╞", "╪", "╡", "═"), ...body, rule("└", "┴", "┘", "─")]
-  )
 }
 
 const pvesh: Cmd = (args, p) =>
@@ -169,6 +147,8 @@ const pvesh: Cmd = (args, p) =>
       : Object.fromEntries(new URLSearchParams(query))
     for (const [k, vs] of o.opts) if (!FORMAT_OPTS.includes(k)) params[k] = vs.length === 1 ? vs[0] ?? "" : vs
     const segments = pathPart.split("/").filter((x) => x !== "")
+    // pvesh takes `localhost` for the node it runs on
+    if (segments[0] === "nodes" && segments[1] === "localhost") segments[1] = (yield* p.node.sim.current).node.name
     const req: Req = { method, path: `/${segments.join("/")}`, segments, params }
     const special = segments[0] === "nodes" ? rootRoute(p, req) : undefined
     const result: Either.Either<unknown, ApiFailure> = special !== undefined

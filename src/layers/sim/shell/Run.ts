@@ -2,73 +2,21 @@ import { Effect, Either } from "effect"
 import type { SimNodeShape } from "../../ProxmoxApiSimulated.js"
 import { BUILTINS } from "./Builtins.js"
 import { COMMANDS } from "./Commands.js"
-import { expandOne, expandText, expandWords } from "./Expand.js"
-import { absPath, readText, view, writeText } from "./Files.js"
+import { expandOne, expandWords } from "./Expand.js"
+import { absPath, view } from "./Files.js"
 import { baseOf, lookup, textOf } from "./Fs.js"
 import { ShellSyntaxError } from "./Lex.js"
-import type { AndOr, Command, Pipeline, Redir, Script } from "./Parse.js"
+import type { AndOr, Command, Pipeline, Script } from "./Parse.js"
 import { parse } from "./Parse.js"
 import type { Proc, ShellNode } from "./Proc.js"
 import { copyEnv, fail, installed, ShellExit } from "./Proc.js"
+import { withRedirs } from "./Redirect.js"
 
 /** The interpreter: runs parsed scripts against the simulated node, with dash's error texts and exit codes. */
 
 const BIN_DIRS = ["/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin"]
 
 const catchExit = <R>(e: Effect.Effect<number, ShellExit, R>) => Effect.catchAll(e, (x) => Effect.succeed(x.code))
-
-/** Sets up redirections in order; a failure is dash's message and exit 2. */
-const redirect = (redirs: ReadonlyArray<Redir>, p: Proc) =>
-  Effect.gen(function*() {
-    let stdin = p.stdin
-    const fds = new Map<number, (s: string) => void>([[1, p.out], [2, p.err]])
-    const flushes: Array<Effect.Effect<void>> = []
-    for (const r of redirs) {
-      const target = expandOne(r.target, p.env)
-      if (r.op === "<<") {
-        const doc = r.heredoc ?? { body: "", expand: false }
-        stdin = doc.expand ? expandText(doc.body, p.env) : doc.body
-      } else if (r.op === "<") {
-        const text = yield* readText(p, target)
-        if (Either.isLeft(text)) return Either.left(`sh: 1: cannot open ${target}: No such file`)
-        stdin = text.right
-      } else if (r.op === ">&" || r.op === "<&") {
-        const from = r.fd ?? (r.op === ">&" ? 1 : 0)
-        const to = fds.get(Number(target))
-        if (target === "-") fds.set(from, () => {})
-        else if (to === undefined) return Either.left(`sh: 1: ${target}: Bad file descriptor`)
-        else fds.set(from, to)
-      } else {
-        const append = r.op === ">>" || r.op === "&>>"
-        if (!append) {
-          const created = yield* writeText(p, target, "", false)
-          if (Either.isLeft(created)) {
-            const why = created.left === "No such file or directory" ? "Directory nonexistent" : created.left
-            return Either.left(`sh: 1: cannot create ${target}: ${why}`)
-          }
-        }
-        const chunks: Array<string> = []
-        const sink = (s: string) => void chunks.push(s)
-        flushes.push(
-          Effect.suspend(() => chunks.length === 0 ? Effect.void : writeText(p, target, chunks.join(""), true))
-        )
-        if (r.op === "&>" || r.op === "&>>") {
-          fds.set(1, sink)
-          fds.set(2, sink)
-        } else fds.set(r.fd ?? 1, sink)
-      }
-    }
-    const out = fds.get(1) ?? (() => {})
-    const err = fds.get(2) ?? (() => {})
-    const proc: Proc = { ...p, stdin, out, err }
-    return Either.right({ proc, flush: Effect.all(flushes, { discard: true }) })
-  })
-
-const withRedirs = (redirs: ReadonlyArray<Redir>, p: Proc, body: (p: Proc) => Effect.Effect<number, ShellExit>) =>
-  redirs.length === 0 ? body(p) : Effect.flatMap(redirect(redirs, p), (r) =>
-    Either.isLeft(r)
-      ? fail(p, r.left, 2)
-      : Effect.ensuring(body(r.right.proc), r.right.flush))
 
 const runScriptFile = (path: string, args: ReadonlyArray<string>, p: Proc) =>
   Effect.gen(function*() {
@@ -173,6 +121,7 @@ const runAndOr = (a: AndOr, p: Proc): Effect.Effect<number, ShellExit> =>
     let code = yield* runPipeline(a.head, p)
     let lastRan = -1
     for (const [i, t] of a.tail.entries()) {
+      p.env.status = code
       if ((t.op === "&&") === (code === 0)) {
         code = yield* runPipeline(t.pipeline, p)
         lastRan = i
@@ -185,8 +134,8 @@ const runAndOr = (a: AndOr, p: Proc): Effect.Effect<number, ShellExit> =>
 
 const runList = (s: Script, p: Proc): Effect.Effect<number, ShellExit> => Effect.reduce(s, 0, (_, a) => runAndOr(a, p))
 
-/** Parses and runs `src` in `p`; a syntax error prints dash's message and exits 2. */
-export const runScript = (src: string, p: Proc): Effect.Effect<number> =>
+/** Parses `src` and runs it with `run`; a syntax error prints dash's message and exits 2. */
+const parsed = (src: string, p: Proc, run: (s: Script) => Effect.Effect<number, ShellExit>): Effect.Effect<number> =>
   Effect.suspend(() => {
     let script: Script
     try {
@@ -195,12 +144,27 @@ export const runScript = (src: string, p: Proc): Effect.Effect<number> =>
       if (e instanceof ShellSyntaxError) return fail(p, e.message, 2)
       throw e
     }
-    return catchExit(runList(script, p))
+    return catchExit(run(script))
+  })
+
+/** Runs `src` in the shell of `p` (`eval`, `.`). */
+export const runInline = (src: string, p: Proc): Effect.Effect<number> => parsed(src, p, (s) => runList(s, p))
+
+/** Runs `src` as a shell of its own: at its end the EXIT trap runs; it keeps the exit code unless it exits itself. */
+export const runScript = (src: string, p: Proc): Effect.Effect<number> =>
+  Effect.flatMap(runInline(src, p), (code) => {
+    const trap = p.env.exitTrap
+    if (trap === undefined) return Effect.succeed(code)
+    p.env.exitTrap = undefined
+    p.env.status = code
+    return parsed(trap, p, (s) => Effect.as(runList(s, p), code))
   })
 
 export const makeShellNode = (sim: SimNodeShape): ShellNode => ({
   sim,
   script: runScript,
+  inline: runInline,
   argv: runArgv,
-  agentJobs: new Map()
+  agentJobs: new Map(),
+  locks: new Map()
 })

@@ -82,6 +82,7 @@ export const skeleton = (
     b.dir(`/${d}`)
   }
   for (const d of ["proc", "dev", "sys", "run", "boot"]) b.dir(`/${d}`)
+  b.dir("/run/lock", 0o1777)
   b.dir("/root", 0o700).dir("/tmp", 0o1777).dir("/var/tmp", 0o1777)
   for (const [l, t] of [["bin", "usr/bin"], ["sbin", "usr/sbin"], ["lib", "usr/lib"], ["lib64", "usr/lib64"]]) {
     b.link(`/${l}`, t ?? "")

@@ -13,6 +13,8 @@ export interface SimFile {
   readonly isDir: boolean
   /** Set for a symbolic link: its target, as written. */
   readonly symlink?: string
+  /** Set for a device node, FIFO or socket (its content is ""; nothing stored can be read from it). */
+  readonly special?: "fifo" | "char-device" | "block-device" | "socket"
   /** Epoch ms of the last change. */
   readonly mtimeMs: number
 }

@@ -4,7 +4,7 @@ import { absPath, view } from "./Files.js"
 import { lookup, sizeOf } from "./Fs.js"
 import type { Cmd, Proc } from "./Proc.js"
 
-/** test / [ : file tests (-e -f -d -s -r -w -x -L), strings, integers, !, -a, -o. */
+/** test / [ : file tests (-e -f -d -p -c -b -S -s -r -w -x -L), strings, integers, !, -a, -o. */
 
 const unary = (op: string, arg: string, v: View, p: Proc): boolean => {
   const abs = absPath(p, arg)
@@ -18,7 +18,15 @@ const unary = (op: string, arg: string, v: View, p: Proc): boolean => {
     case "-e":
       return f !== undefined
     case "-f":
-      return f !== undefined && !f.isDir
+      return f !== undefined && !f.isDir && f.special === undefined
+    case "-p":
+      return f?.special === "fifo"
+    case "-c":
+      return f?.special === "char-device"
+    case "-b":
+      return f?.special === "block-device"
+    case "-S":
+      return f?.special === "socket"
     case "-d":
       return f?.isDir === true
     case "-s":

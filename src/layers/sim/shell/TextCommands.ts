@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { readInputs } from "./Files.js"
-import { bytesOf } from "./Fs.js"
+import { bytesOf, textOf } from "./Fs.js"
 import type { Cmd, CommandSpec } from "./Proc.js"
 import { fail, print } from "./Proc.js"
 import { getopt, linesOf, padL, unlines } from "./Text.js"
@@ -112,8 +112,15 @@ const headTail = (tail: boolean): Cmd => (args, p) =>
     for (const input of inputs) {
       if (inputs.length > 1) p.out(`==> ${input.name} <==\n`)
       if (o.has("c")) {
-        const c = Number(o.get("c"))
-        p.out(tail ? input.text.slice(-c) : input.text.slice(0, c))
+        const c = o.get("c") ?? ""
+        const n = Number(c.replace(/^[+-]/, ""))
+        if (!Number.isSafeInteger(n)) {
+          return yield* fail(p, `${tail ? "tail" : "head"}: invalid number of bytes: '${c}'`)
+        }
+        const bytes = bytesOf(input.text)
+        const from = tail ? (c.startsWith("+") ? Math.max(0, n - 1) : Math.max(0, bytes.length - n)) : 0
+        const to = !tail && c.startsWith("-") ? Math.max(0, bytes.length - n) : tail ? bytes.length : n
+        p.out(textOf(bytes.subarray(from, to)))
         continue
       }
       const lines = linesOf(input.text)

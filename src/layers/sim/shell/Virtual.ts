@@ -82,6 +82,8 @@ const file = (content: string, mtimeMs: number, mode = 0o444, gid = 0): SimFile 
   mtimeMs
 })
 
+const device = (mtimeMs: number): SimFile => ({ ...file("", mtimeMs, 0o666), special: "char-device" })
+
 /** The virtual entries of the target at `nowMs`, to lay over its stored filesystem. */
 export const virtualFiles = (s: SimState, t: Target, nowMs: number): SimFs => {
   const m = machineOf(s, t, nowMs)
@@ -103,7 +105,9 @@ export const virtualFiles = (s: SimState, t: Target, nowMs: number): SimFs => {
     "/proc/version": proc(
       `Linux version ${KERNEL.release} (build@proxmox) (gcc (Debian 14.2.0-19) 14.2.0) ${KERNEL.version}\n`
     ),
-    "/dev/null": file("", boot, 0o666)
+    "/dev/null": device(boot),
+    "/dev/zero": device(boot),
+    "/dev/urandom": device(boot)
   }
   if (t.kind === "host") {
     for (const g of s.guests) {
