@@ -132,7 +132,10 @@ if (companionReady) {
     const xs = []
     for (let i = 0; i < Math.min(CALLS, 10) + 1; i++) {
       const t = performance.now()
-      const r = await c.request("tools/call", { name: "pct_write_file", arguments: { vmid, path, content: body(size) } })
+      const r = await c.request("tools/call", {
+        name: "pct_write_file",
+        arguments: { vmid, path, content: body(size) }
+      })
       if (r.error || r.result?.isError) throw new Error(`pct_write_file failed: ${JSON.stringify(r)}`)
       if (i >= 1) xs.push(performance.now() - t)
     }

@@ -17,24 +17,25 @@ const commit = (() => {
   }
 })()
 
-const bundle = (testHooks) => build({
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/server.cjs",
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  minify: true,
-  write: false,
-  legalComments: "none",
-  external: ["*.node"],
-  define: {
-    __HOMELAB_MCP_VERSION__: JSON.stringify(pkg.version),
-    __HOMELAB_MCP_COMMIT__: JSON.stringify(commit),
-    __HOMELAB_MCP_TEST_HOOKS__: JSON.stringify(testHooks)
-  },
-  logLevel: "warning"
-})
+const bundle = (testHooks) =>
+  build({
+    entryPoints: ["src/main.ts"],
+    outfile: "dist/server.cjs",
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    minify: true,
+    write: false,
+    legalComments: "none",
+    external: ["*.node"],
+    define: {
+      __HOMELAB_MCP_VERSION__: JSON.stringify(pkg.version),
+      __HOMELAB_MCP_COMMIT__: JSON.stringify(commit),
+      __HOMELAB_MCP_TEST_HOOKS__: JSON.stringify(testHooks)
+    },
+    logLevel: "warning"
+  })
 const [result, testResult] = await Promise.all([bundle(false), bundle(true)])
 const app = result.outputFiles[0].text
 const id = createHash("sha256").update(app).digest("hex").slice(0, 16)

@@ -60,7 +60,8 @@ const table: Hints = {
     "FILE_TOO_LARGE",
     "Read a window with offset/maxBytes, or use an exec tool with head/tail/grep/wc."
   ],
-  NotRegularFile: () => ["NOT_A_REGULAR_FILE", "Only regular files can be read or written; the type is in the message."],
+  NotRegularFile:
+    () => ["NOT_A_REGULAR_FILE", "Only regular files can be read or written; the type is in the message."],
   ContentChanged: () => [
     "CONTENT_CHANGED",
     "The file changed since it was read; nothing was written. Read it again and redo the change."

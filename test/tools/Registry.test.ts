@@ -32,7 +32,24 @@ describe("tool registry", () => {
       "snapshot_delete",
       "snapshot_list",
       "snapshot_rollback",
-      "tail_log"
+      "tail_log",
+      "pct_read_file",
+      "pct_write_file",
+      "pct_edit_file",
+      "qm_read_file",
+      "qm_write_file",
+      "qm_edit_file",
+      "diff_config",
+      "revert_file"
+    ].sort())
+    expect(names("companion")).not.toContain("write_file")
+    expect(names("root")).toEqual([
+      ...names("companion"),
+      "read_file",
+      "write_file",
+      "edit_file",
+      "list_directory",
+      "execute"
     ].sort())
   })
 
@@ -54,7 +71,15 @@ describe("tool registry", () => {
         "qm_exec",
         "snapshot_create",
         "snapshot_rollback",
-        "snapshot_delete"
+        "snapshot_delete",
+        "pct_write_file",
+        "pct_edit_file",
+        "qm_write_file",
+        "qm_edit_file",
+        "revert_file",
+        "write_file",
+        "edit_file",
+        "execute"
       ].includes(tool.name)
       expect(e.annotations.readOnlyHint, tool.name).toBe(!mutates)
     }

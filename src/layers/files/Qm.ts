@@ -124,9 +124,11 @@ export const qmSurface = (
             path: target.path,
             sizeBytes: bytes.length,
             capBytes,
-            message: `${bytes.length} bytes is over the ${capBytes}-byte cap of a guest-agent write to ${
-              describe(target)
-            }; write it in a shell instead (qm_exec), or raise QM_WRITE_MAX_BYTES up to 46080 (PVE's limit).`
+            message:
+              `${bytes.length} bytes is over the ${capBytes}-byte cap of a guest-agent write to ${
+                describe(target)
+              } (QM_WRITE_MAX_BYTES, and PVE's 61440-character limit on the base64 content); write it from a ` +
+              "shell in the VM instead (qm_exec)."
           })
         }
         const checked = yield* run(checkScript(target.path, options.expectSha256), { timeoutMs: FILE_TIMEOUT_MS })

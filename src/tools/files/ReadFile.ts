@@ -90,6 +90,8 @@ const readHandler = (spec: SurfaceSpec, name: string, config: AppConfigShape) =>
             })
         }))
       )
+    // B4/B7: a symlink must not lead past the path rules (`/root/x -> /proc/1/environ`); nothing is returned then.
+    if (got.resolvedPath !== path) yield* checkPath(name, got.resolvedPath, config)
     let content: string
     let lossy = false
     if (input.encoding === "base64") content = Buffer.from(got.bytes).toString("base64")
