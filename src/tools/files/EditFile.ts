@@ -11,7 +11,7 @@ import { checkPath, resolveForWrite, targetOf } from "./Resolve.js"
 import type { SurfaceSpec } from "./Surfaces.js"
 import { followSymlinksField, SURFACES } from "./Surfaces.js"
 import { managedWrite } from "./WriteCore.js"
-import { writesNode } from "./WriteFile.js"
+import { AGENT_WRITE_MAX_BYTES, writesNode } from "./WriteFile.js"
 
 const MAX_EDIT_CHARS = 1_048_576
 
@@ -110,7 +110,11 @@ const editHandler = (spec: SurfaceSpec, name: string, config: AppConfigShape) =>
       tool: name,
       args: { ...input, oldString: clip(input.oldString), newString: clip(input.newString) },
       resolved,
-      compute: applyEdit(path, input, spec.surface === "qm" ? config.files.qmWriteMaxBytes : undefined),
+      compute: applyEdit(
+        path,
+        input,
+        spec.surface === "qm" ? Math.min(config.files.qmWriteMaxBytes, AGENT_WRITE_MAX_BYTES) : undefined
+      ),
       expectedSha256: input.expectedSha256,
       allowUnbacked: input.allowUnbacked,
       dryRun: input.dryRun

@@ -13,6 +13,9 @@ import { managedWrite } from "./WriteCore.js"
 
 export const writesNode = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true }
 
+/** PVE accepts at most 61440 base64 characters per agent file-write: 46080 bytes, whatever QM_WRITE_MAX_BYTES says. */
+export const AGENT_WRITE_MAX_BYTES = 46_080
+
 /** 4/3 of the largest content, in characters: base64 of a 64 MiB file. */
 const MAX_CONTENT_CHARS = 90_000_000
 
@@ -73,12 +76,13 @@ const writeHandler = (spec: SurfaceSpec, name: string, config: AppConfigShape) =
   Effect.gen(function*() {
     const path = yield* checkPath(name, input.path, config)
     const bytes = yield* decodeContent(name, input.content, input.encoding)
-    if (spec.surface === "qm" && bytes.length > config.files.qmWriteMaxBytes) {
+    const qmCap = Math.min(config.files.qmWriteMaxBytes, AGENT_WRITE_MAX_BYTES)
+    if (spec.surface === "qm" && bytes.length > qmCap) {
       return yield* new FileTooLarge({
         path,
         sizeBytes: bytes.length,
-        capBytes: config.files.qmWriteMaxBytes,
-        message: `${bytes.length} bytes is over the guest-agent write cap (${config.files.qmWriteMaxBytes}); ` +
+        capBytes: qmCap,
+        message: `${bytes.length} bytes is over the guest-agent write cap (${qmCap}); ` +
           `write large files with qm_exec (e.g. a download inside the VM).`
       })
     }
