@@ -74,11 +74,10 @@ export const unifiedDiff = (before: string, after: string, options: TextDiffOpti
   }
 }
 
-const NUL_WINDOW = 8192
-
-/** Text: no NUL byte in the first 8 KiB, and the whole buffer is valid UTF-8. */
+/** Text: no NUL byte anywhere, and the whole buffer is valid UTF-8. */
 export const isText = (bytes: Uint8Array): boolean => {
-  if (bytes.subarray(0, NUL_WINDOW).includes(0)) return false
+  // D6: the whole buffer is checked, not only the first 8 KiB (a NUL at byte 8193 is still binary).
+  if (bytes.includes(0)) return false
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(bytes)
     return true

@@ -39,7 +39,12 @@ export const listBackups = defineTool({
         ? [{ kind: "host", path }]
         : [{ kind: "pct", vmid, path }, { kind: "qm", vmid, path }]
       const lists = yield* Effect.forEach(targets, store.list)
-      const versions = lists.flat().sort((a, b) => b.timestamp.localeCompare(a.timestamp))
+      // One target's versions are ordered by its sequence number (never by the wall clock: K1/K2); only a guest id
+      // that has both a container and a VM history needs merging, by time.
+      const filled = lists.filter((l) => l.length > 0)
+      const versions = filled.length <= 1
+        ? (filled[0] ?? [])
+        : filled.flat().sort((a, b) => b.timestamp.localeCompare(a.timestamp))
       return { path, ...(vmid === undefined ? {} : { vmid }), targets: targets.map(descriptor), versions }
     })
 })

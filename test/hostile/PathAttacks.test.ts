@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { SimNode } from "../../src/layers/ProxmoxApiSimulated.js"
+import { AuditLog } from "../../src/services/AuditLog.js"
 import { call, drive, failed, harness, ok } from "../support/TestLayers.js"
 
 /** security.md §4.B through the real file tools (host at root, container at companion). */
@@ -144,6 +146,55 @@ describe("§4.B path attacks on the file tools", () => {
           "BACKUP_NOT_FOUND"
         )
       }
+    }).pipe(Effect.provide(h.layer))
+  })
+})
+
+describe("§4.F F2/F3 and §4.D D6 on the file tools", () => {
+  it.effect("F3: the connection drops during a container write: the file is unchanged, nothing is left, the outcome is not ok", () => {
+    const h = harness("companion")
+    return Effect.gen(function*() {
+      const at = { vmid: 100, path: "/root/f3.conf" }
+      ok(yield* drive(call(h.plan, "pct_write_file", { ...at, content: "before\n" })))
+      const sim = yield* SimNode
+      yield* sim.injectFault({ match: "pct push", action: "drop", times: 1 })
+      const r = yield* drive(call(h.plan, "pct_write_file", { ...at, content: "after\n" }))
+      expect(r._tag).toBe("Failure")
+      yield* sim.clearFaults
+      expect(ok(yield* drive(call(h.plan, "pct_read_file", at))).content).toBe("before\n")
+      const temps = ok(yield* drive(call(h.plan, "pct_exec", { vmid: 100, command: "ls -a /root /tmp" })))
+      expect(String(temps.stdout)).not.toContain(".mcp-")
+      const entry = (yield* (yield* AuditLog).query({ tool: "pct_write_file", limit: 1 })).entries[0]
+      expect(entry?.outcome).not.toBe("ok")
+      expect(entry?.outcome).not.toBe("pending")
+    }).pipe(Effect.provide(h.layer))
+  })
+
+  it.effect("D6: 2 MiB + 1 byte needs a window; a NUL after the first 8 KiB still makes the file binary", () => {
+    const h = harness("root")
+    return Effect.gen(function*() {
+      const big = Buffer.alloc(2 * 1024 * 1024 + 1, 0x61)
+      ok(
+        yield* drive(
+          call(h.plan, "write_file", { path: "/root/big.txt", content: big.toString("base64"), encoding: "base64" })
+        )
+      )
+      const e = failed(yield* drive(call(h.plan, "read_file", { path: "/root/big.txt" })))
+      expect(e.code).toBe("FILE_TOO_LARGE")
+      expect(e.message).toContain("offset/maxBytes")
+      const w = ok(
+        yield* drive(call(h.plan, "read_file", { path: "/root/big.txt", offset: 2 * 1024 * 1024, maxBytes: 10 }))
+      )
+      expect(w).toMatchObject({ content: "a", bytes: 1, truncated: false })
+      const binary = Buffer.alloc(9000, 0x62)
+      binary[8193] = 0
+      ok(yield* drive(call(h.plan, "write_file", { path: "/root/late-nul", content: "text\n" })))
+      const r = ok(
+        yield* drive(
+          call(h.plan, "write_file", { path: "/root/late-nul", content: binary.toString("base64"), encoding: "base64" })
+        )
+      )
+      expect(r.diff).toBeNull()
     }).pipe(Effect.provide(h.layer))
   })
 })

@@ -214,3 +214,31 @@ describe("file tool guardrails", () => {
     }).pipe(Effect.provide(h.layer))
   })
 })
+
+describe("two writers on one file (security.md G4)", () => {
+  it.effect("the per-target lock serialises them; compare-and-swap makes the loser fail, both are audited", () => {
+    const h = harness("companion")
+    return Effect.gen(function*() {
+      const at = { vmid: 100, path: "/root/race.conf" }
+      ok(yield* drive(call(h.plan, "pct_write_file", { ...at, content: "base\n" })))
+      const expectedSha256 = sha("base\n")
+      const [a, b] = yield* drive(
+        Effect.all([
+          call(h.plan, "pct_write_file", { ...at, content: "from A\n", expectedSha256 }),
+          call(h.plan, "pct_write_file", { ...at, content: "from B\n", expectedSha256 })
+        ], { concurrency: 2 })
+      )
+      const results = [a, b].map((r) => r._tag)
+      expect(results.sort()).toEqual(["Failure", "Success"])
+      const loser = [a, b].find((r) => r._tag === "Failure")
+      expect(loser === undefined ? "" : failed(loser).code).toBe("CONTENT_CHANGED")
+      const winner = [a, b].find((r) => r._tag === "Success")
+      const content = ok(yield* drive(call(h.plan, "pct_read_file", at))).content
+      expect(["from A\n", "from B\n"]).toContain(content)
+      expect(sha(String(content))).toBe(winner === undefined ? "" : ok(winner).sha256After)
+      const audit = yield* AuditLog
+      const entries = (yield* audit.query({ tool: "pct_write_file", limit: 10 })).entries
+      expect(entries.map((e) => e.outcome).slice(0, 2).sort()).toEqual(["ok", "refused"])
+    }).pipe(Effect.provide(h.layer))
+  })
+})
