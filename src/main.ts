@@ -12,8 +12,6 @@ import { serveStdio } from "./layers/McpServer.js"
 import { AppConfig } from "./services/AppConfig.js"
 import type { ToolContext } from "./services/ToolContext.js"
 import { banner, callTool, listTools, verify, verifyBackups } from "./tools/Commands.js"
-import { doctorCommand } from "./tools/doctor/Doctor.js"
-import { setupCommand } from "./tools/setup/Command.js"
 
 const HELP = `${SERVER_NAME} ${VERSION} — tiered, least-privilege MCP server for a Proxmox VE node
 
@@ -97,6 +95,8 @@ const main = Effect.gen(function*() {
   const args = process.argv.slice(2)
   // setup has its own flags (and --help); it reads no server configuration.
   if (args[0] === "setup") {
+    // setup and doctor are loaded only when run: a serving server never pays for their code.
+    const { setupCommand } = yield* Effect.promise(() => import("./tools/setup/Command.js"))
     return yield* Effect.map(setupCommand(args.slice(1)), (code) => void (process.exitCode = code))
   }
   if (args.includes("--help") || args.includes("-h")) return yield* Effect.sync(() => process.stdout.write(`${HELP}\n`))
@@ -116,6 +116,7 @@ const main = Effect.gen(function*() {
   }
   if (command._tag === "doctor") {
     // Doctor loads the config itself: an invalid variable is one of its fail lines, not a startup error.
+    const { doctorCommand } = yield* Effect.promise(() => import("./tools/doctor/Doctor.js"))
     process.exitCode = yield* doctorCommand({ config: loadConfig({ simulated }), json: command.json })
     return
   }

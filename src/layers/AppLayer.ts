@@ -22,7 +22,6 @@ import { startupPrivileges } from "./PrivilegeCheck.js"
 import { ProxmoxApiHttp } from "./ProxmoxApiHttp.js"
 import { RootApiPvesh } from "./ProxmoxApiPvesh.js"
 import type { SimRole } from "./ProxmoxApiSimulated.js"
-import { RemoteFilesSsh } from "./RemoteFilesSsh.js"
 import { RollbackBreakerMemory } from "./RollbackBreakerMemory.js"
 import { WriteRecoveryLive, WriteRecoveryLocal } from "./WriteRecoveryLive.js"
 
@@ -136,7 +135,10 @@ export const planFor = (config: AppConfigShape, node = nodeLayers(config)): Plan
   const tools = registeredAt<CompanionDeps>(config.tier, [...companionTools(config), ...rootTools(config)])
   const base = Layer.merge(baseLayer(config, tools.map((t) => t.name), node.api), Mutations)
   const ConfigLive = Layer.succeed(AppConfig, config)
-  const Files = RemoteFilesSsh.pipe(Layer.provide(Layer.merge(node.ssh, ConfigLive)))
+  // The node-side file scripts are loaded only at companion and root, like ssh2.
+  const Files = Layer.unwrapEffect(
+    Effect.promise(() => import("./RemoteFilesSsh.js")).pipe(Effect.map((m) => m.RemoteFilesSsh))
+  ).pipe(Layer.provide(Layer.merge(node.ssh, ConfigLive)))
   const Companion = Layer.mergeAll(
     node.ssh,
     RootApiPvesh.pipe(Layer.provide(Layer.merge(node.ssh, node.api))),
