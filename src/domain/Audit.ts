@@ -99,18 +99,7 @@ export const AuditEntry = Schema.Struct({
   rootTier: opt(Schema.Boolean),
   write: opt(AuditWrite),
   /** `pending` means no outcome line exists (in flight, or the server died mid-operation). */
-  outcome: Schema.Literal(
-    "ok",
-    "error",
-    "refused",
-    "timeout",
-    "interrupted",
-    "unknown",
-    "not-applied",
-    "applied-unconfirmed",
-    "diverged",
-    "pending"
-  ),
+  outcome: Schema.Literal(...AuditOutcomeKind.literals, "pending"),
   outcomeTs: opt(Schema.String),
   error: opt(AuditErrorInfo),
   result: opt(Schema.Unknown),

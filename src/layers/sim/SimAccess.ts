@@ -58,28 +58,21 @@ export const ALL_PRIVILEGES: ReadonlyArray<string> = [
   "VM.Snapshot.Rollback"
 ]
 
+/** PVEAuditor on PVE 9 (pve-access-control 9.0.x). */
+const PVE_AUDITOR: ReadonlyArray<string> = [
+  "Datastore.Audit",
+  "Mapping.Audit",
+  "Pool.Audit",
+  "SDN.Audit",
+  "Sys.Audit",
+  "VM.Audit",
+  "VM.GuestAgent.Audit"
+]
+
 export const ROLE_PRIVILEGES: Readonly<Record<SimRole, ReadonlyArray<string>>> = {
-  /** PVEAuditor on PVE 9. */
-  auditor: [
-    "Datastore.Audit",
-    "Mapping.Audit",
-    "Pool.Audit",
-    "SDN.Audit",
-    "Sys.Audit",
-    "VM.Audit",
-    "VM.GuestAgent.Audit"
-  ],
+  auditor: PVE_AUDITOR,
   /** HomelabMCP-Operate on PVE 9: PVEAuditor + VM.PowerMgmt. */
-  operate: [
-    "Datastore.Audit",
-    "Mapping.Audit",
-    "Pool.Audit",
-    "SDN.Audit",
-    "Sys.Audit",
-    "VM.Audit",
-    "VM.GuestAgent.Audit",
-    "VM.PowerMgmt"
-  ],
+  operate: [...PVE_AUDITOR, "VM.PowerMgmt"],
   /** PVEAdmin: everything but the root privileges, `Permissions.Modify` and `Mapping.Modify`. */
   admin: ALL_PRIVILEGES.filter((p) =>
     !["Mapping.Modify", "Permissions.Modify", "Realm.Allocate", "Sys.AccessNetwork", "Sys.Incoming", "Sys.Modify"]

@@ -1,31 +1,17 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import type { BackupTarget } from "../../../src/domain/Backup.js"
-import { ProxmoxApiSimulated, SimNode } from "../../../src/layers/ProxmoxApiSimulated.js"
-import { RemoteFilesSsh } from "../../../src/layers/RemoteFilesSsh.js"
-import { SshTransportSimulated } from "../../../src/layers/SshTransportSimulated.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
-import type { WriteOptions } from "../../../src/services/RemoteFiles.js"
+import { SimNode } from "../../../src/layers/ProxmoxApiSimulated.js"
 import { RemoteFiles } from "../../../src/services/RemoteFiles.js"
-import { testConfig } from "../../support/TestLayers.js"
+import { remoteFilesLayer, writeOptions } from "../../support/FileFixtures.js"
 
 /** Guests the node cannot reach: a stopped container, a VM without a working agent, a VM write over the cap. */
 
-const layer = RemoteFilesSsh.pipe(
-  Layer.provideMerge(SshTransportSimulated),
-  Layer.provideMerge(Layer.merge(ProxmoxApiSimulated.layer(), Layer.succeed(AppConfig, testConfig("root"))))
-)
+const layer = remoteFilesLayer()
 
 const NEW = Uint8Array.from([0x6e, 0x65, 0x77, 0x00, 0xff, 0x0a])
 
-const opts = (o: Partial<WriteOptions>): WriteOptions => ({
-  tag: "0b9e1c7e-2f51-4f55-9d2e-3c1c4b1f6a01",
-  expectSha256: null,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  ...o
-})
+const opts = writeOptions
 
 describe("RemoteFilesSsh: guests that cannot be reached", () => {
   it.effect("a stopped container is GuestNotReady with its state, for reads and writes", () =>

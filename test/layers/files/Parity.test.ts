@@ -1,57 +1,24 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Ref } from "effect"
+import { Effect, Option } from "effect"
 import { createHash } from "node:crypto"
-import type { BackupTarget } from "../../../src/domain/Backup.js"
-import { ProxmoxApiSimulated, SimNode } from "../../../src/layers/ProxmoxApiSimulated.js"
-import { RemoteFilesSsh } from "../../../src/layers/RemoteFilesSsh.js"
-import type { Target } from "../../../src/layers/sim/shell/Proc.js"
-import { systemOf, withSystem } from "../../../src/layers/sim/shell/Proc.js"
+import type { SimNode } from "../../../src/layers/ProxmoxApiSimulated.js"
 import type { SimFile } from "../../../src/layers/sim/shell/SimSystem.js"
-import { SshTransportSimulated } from "../../../src/layers/SshTransportSimulated.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
 import { RemoteFiles } from "../../../src/services/RemoteFiles.js"
-import { testConfig } from "../../support/TestLayers.js"
+import type { FileSurface } from "../../support/FileFixtures.js"
+import { FILE_SURFACES, remoteFilesLayer, seedFiles, simFile } from "../../support/FileFixtures.js"
 
 /**
  * The read side of RemoteFiles on all three surfaces of the simulated node (host, CT 100, VM 200 through its agent),
  * over the real layer and the simulated shell: every kind of target answers the same way everywhere.
  */
 
-const layer = RemoteFilesSsh.pipe(
-  Layer.provideMerge(SshTransportSimulated),
-  Layer.provideMerge(Layer.merge(ProxmoxApiSimulated.layer(), Layer.succeed(AppConfig, testConfig("root"))))
-)
+const layer = remoteFilesLayer()
 
-interface Surface {
-  readonly name: string
-  readonly at: (path: string) => BackupTarget
-  readonly sim: Target
-}
+const SURFACES = FILE_SURFACES
 
-const SURFACES: ReadonlyArray<Surface> = [
-  { name: "host", at: (path) => ({ kind: "host", path }), sim: { kind: "host" } },
-  { name: "pct", at: (path) => ({ kind: "pct", vmid: 100, path }), sim: { kind: "guest", vmid: 100 } },
-  { name: "qm", at: (path) => ({ kind: "qm", vmid: 200, path }), sim: { kind: "guest", vmid: 200 } }
-]
+const file = simFile
 
-const file = (content: string | Uint8Array, extra: Partial<SimFile> = {}): SimFile => ({
-  content,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  isDir: false,
-  mtimeMs: 0,
-  ...extra
-})
-
-/** Puts entries straight into the surface's filesystem (not through the code under test). */
-const seed = (t: Target, entries: Readonly<Record<string, SimFile>>) =>
-  Effect.flatMap(SimNode, (sim) =>
-    Ref.update(sim.state, (s) => {
-      const sys = systemOf(s, t)
-      if (sys === undefined) throw new Error("no such surface")
-      return withSystem(s, t, { ...sys, fs: { ...sys.fs, ...entries } })
-    }))
+const seed = seedFiles
 
 const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex")
 

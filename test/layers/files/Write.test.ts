@@ -1,54 +1,23 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Ref } from "effect"
+import { Effect, Option } from "effect"
 import { createHash } from "node:crypto"
-import type { BackupTarget } from "../../../src/domain/Backup.js"
-import { ProxmoxApiSimulated, SimNode } from "../../../src/layers/ProxmoxApiSimulated.js"
-import { RemoteFilesSsh } from "../../../src/layers/RemoteFilesSsh.js"
+import { SimNode } from "../../../src/layers/ProxmoxApiSimulated.js"
 import type { Target } from "../../../src/layers/sim/shell/Proc.js"
-import { systemOf, withSystem } from "../../../src/layers/sim/shell/Proc.js"
+import { systemOf } from "../../../src/layers/sim/shell/Proc.js"
 import type { SimFile } from "../../../src/layers/sim/shell/SimSystem.js"
-import { SshTransportSimulated } from "../../../src/layers/SshTransportSimulated.js"
-import { AppConfig } from "../../../src/services/AppConfig.js"
-import type { WriteOptions } from "../../../src/services/RemoteFiles.js"
 import { RemoteFiles } from "../../../src/services/RemoteFiles.js"
-import { testConfig } from "../../support/TestLayers.js"
+import type { FileSurface } from "../../support/FileFixtures.js"
+import { FILE_SURFACES, remoteFilesLayer, seedFiles, simFile, writeOptions } from "../../support/FileFixtures.js"
 
 /** The write side of RemoteFiles on the simulated node: mode and owner, compare-and-swap, temp files, guest states. */
 
-const layer = RemoteFilesSsh.pipe(
-  Layer.provideMerge(SshTransportSimulated),
-  Layer.provideMerge(Layer.merge(ProxmoxApiSimulated.layer(), Layer.succeed(AppConfig, testConfig("root"))))
-)
+const layer = remoteFilesLayer()
 
-interface Surface {
-  readonly name: "host" | "pct" | "qm"
-  readonly at: (path: string) => BackupTarget
-  readonly sim: Target
-}
+const SURFACES = FILE_SURFACES
 
-const SURFACES: ReadonlyArray<Surface> = [
-  { name: "host", at: (path) => ({ kind: "host", path }), sim: { kind: "host" } },
-  { name: "pct", at: (path) => ({ kind: "pct", vmid: 100, path }), sim: { kind: "guest", vmid: 100 } },
-  { name: "qm", at: (path) => ({ kind: "qm", vmid: 200, path }), sim: { kind: "guest", vmid: 200 } }
-]
+const file = simFile
 
-const file = (content: string | Uint8Array, extra: Partial<SimFile> = {}): SimFile => ({
-  content,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  isDir: false,
-  mtimeMs: 0,
-  ...extra
-})
-
-const seed = (t: Target, entries: Readonly<Record<string, SimFile>>) =>
-  Effect.flatMap(SimNode, (sim) =>
-    Ref.update(sim.state, (s) => {
-      const sys = systemOf(s, t)
-      if (sys === undefined) throw new Error("no such surface")
-      return withSystem(s, t, { ...sys, fs: { ...sys.fs, ...entries } })
-    }))
+const seed = seedFiles
 
 const fsOf = (t: Target) => Effect.flatMap(SimNode, (sim) => Effect.map(sim.current, (s) => systemOf(s, t)?.fs ?? {}))
 
@@ -67,14 +36,7 @@ const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("h
 const OLD = "old content\n"
 const NEW = Uint8Array.from([0x6e, 0x65, 0x77, 0x00, 0xff, 0x0a])
 
-const opts = (o: Partial<WriteOptions>): WriteOptions => ({
-  tag: "0b9e1c7e-2f51-4f55-9d2e-3c1c4b1f6a01",
-  expectSha256: null,
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  ...o
-})
+const opts = writeOptions
 
 const FIXTURES: Readonly<Record<string, SimFile>> = {
   "/srv/w": file("", { isDir: true, mode: 0o755 }),
