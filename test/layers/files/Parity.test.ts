@@ -4,7 +4,6 @@ import { createHash } from "node:crypto"
 import type { SimNode } from "../../../src/layers/ProxmoxApiSimulated.js"
 import type { SimFile } from "../../../src/layers/sim/shell/SimSystem.js"
 import { RemoteFiles } from "../../../src/services/RemoteFiles.js"
-import type { FileSurface } from "../../support/FileFixtures.js"
 import { FILE_SURFACES, remoteFilesLayer, seedFiles, simFile } from "../../support/FileFixtures.js"
 
 /**

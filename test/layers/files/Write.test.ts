@@ -6,7 +6,6 @@ import type { Target } from "../../../src/layers/sim/shell/Proc.js"
 import { systemOf } from "../../../src/layers/sim/shell/Proc.js"
 import type { SimFile } from "../../../src/layers/sim/shell/SimSystem.js"
 import { RemoteFiles } from "../../../src/services/RemoteFiles.js"
-import type { FileSurface } from "../../support/FileFixtures.js"
 import { FILE_SURFACES, remoteFilesLayer, seedFiles, simFile, writeOptions } from "../../support/FileFixtures.js"
 
 /** The write side of RemoteFiles on the simulated node: mode and owner, compare-and-swap, temp files, guest states. */
