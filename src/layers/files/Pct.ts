@@ -3,10 +3,10 @@ import type { BackupTarget } from "../../domain/Backup.js"
 import { pctExec, shQuote } from "../../domain/Shell.js"
 import type { WriteOptions } from "../../services/RemoteFiles.js"
 import type { SshTransportShape } from "../../services/SshTransport.js"
-import { underLock } from "./Host.js"
+import { sha256Hex, underLock } from "./Host.js"
 import { nodeTempPath, octal, tempPath } from "./Names.js"
 import { atomicReport, expectOk } from "./Outcome.js"
-import { commitScript, EXIT } from "./Probe.js"
+import { commitScript, EXIT, stagedCheck } from "./Probe.js"
 import type { RunOptions, Surface } from "./Surface.js"
 import { countRemoved, execOnNode, FILE_TIMEOUT_MS, removeIfThere } from "./Surface.js"
 
@@ -22,7 +22,13 @@ export const runningGuard = (vmid: number): string =>
   `if pct status ${vmid} 2>&1 | grep -q '^status: running$'; then :; else pct status ${vmid} 2>&1; ` +
   `exit ${EXIT.guestNotReady}; fi`
 
-const writeScript = (target: BackupTarget, vmid: number, nodeTempDir: string, options: WriteOptions): string => {
+const writeScript = (
+  target: BackupTarget,
+  vmid: number,
+  nodeTempDir: string,
+  options: WriteOptions,
+  sha256: string
+): string => {
   const guestTemp = tempPath(target.path, options.tag)
   const commit = commitScript({ target: target.path, expect: options.expectSha256, temp: guestTemp, ownsTemp: true })
   const cleanup = `rm -f -- "$nt"; if test "$pushed" = 1 && test "$ok" != 1; then ` +
@@ -34,6 +40,7 @@ const writeScript = (target: BackupTarget, vmid: number, nodeTempDir: string, op
     `nt=${shQuote(nodeTempPath(nodeTempDir, options.tag))}; pushed=0; ok=0`,
     `trap ${shQuote(cleanup)} EXIT`,
     `base64 -d > "$nt" || exit ${EXIT.staging}`,
+    stagedCheck("nt", sha256),
     `pct push ${vmid} "$nt" ${shQuote(guestTemp)} --perms ${octal(options.mode)} --user ${options.uid} ` +
     `--group ${options.gid} || exit ${EXIT.staging}`,
     "pushed=1",
@@ -52,10 +59,15 @@ export const pctSurface = (ssh: SshTransportShape, vmid: number, nodeTempDir: st
       execOnNode(ssh, what, `${runningGuard(vmid)}\n${underLock(lock, pctExec(vmid, script))}`, options),
     write: (target, bytes, options) =>
       Effect.flatMap(
-        execOnNode(ssh, `write ${target.path} in ${what}`, writeScript(target, vmid, nodeTempDir, options), {
-          timeoutMs: FILE_TIMEOUT_MS,
-          stdin: Buffer.from(bytes).toString("base64")
-        }),
+        execOnNode(
+          ssh,
+          `write ${target.path} in ${what}`,
+          writeScript(target, vmid, nodeTempDir, options, sha256Hex(bytes)),
+          {
+            timeoutMs: FILE_TIMEOUT_MS,
+            stdin: Buffer.from(bytes).toString("base64")
+          }
+        ),
         (r) => atomicReport(target, "write", r, options.expectSha256)
       ),
     removeTemps: (target, tag) =>

@@ -20,6 +20,13 @@ export const EXIT = {
   statFailed: 71
 } as const
 
+/**
+ * The staged copy must hash to what was sent before anything commits it: a payload cut short (server killed,
+ * connection dropped, call cancelled: sshd lets the script run on) can still decode cleanly to fewer bytes.
+ */
+export const stagedCheck = (variable: string, sha256: string): string =>
+  `sha256sum -- "$${variable}" | grep -q '^${sha256} ' || exit ${EXIT.staging}`
+
 /** `stat` of the resolved target and the resolved path; `@MCP missing <l>` when there is nothing (`l`: a link). */
 const header = (path: string) => [
   `p=${shQuote(path)}`,

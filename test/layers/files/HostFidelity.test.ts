@@ -22,7 +22,8 @@ import { RemoteFilesSsh } from "../../../src/layers/RemoteFilesSsh.js"
 import { AppConfig } from "../../../src/services/AppConfig.js"
 import type { WriteOptions } from "../../../src/services/RemoteFiles.js"
 import { RemoteFiles } from "../../../src/services/RemoteFiles.js"
-import { LocalBash } from "../../support/LocalBash.js"
+import { SshTransport } from "../../../src/services/SshTransport.js"
+import { LocalBash, makeLocalBash } from "../../support/LocalBash.js"
 import { testConfig } from "../../support/TestLayers.js"
 
 /**
@@ -201,4 +202,30 @@ describe.skipIf(!usable)("RemoteFilesSsh host scripts on real bash and coreutils
       assert.strictEqual(readFileSync(join(dir, "empty"), "utf8"), "")
       assert.deepStrictEqual(temps(dir), [])
     })), 30_000)
+
+  it.effect("a payload cut short on the wire never replaces the target, new or existing (N2)", () =>
+    Effect.gen(function*() {
+      const dir = fixture()
+      const bytes = Buffer.alloc(3000, 0x61)
+      // Half the base64 on a 4-character boundary: `base64 -d` exits 0 with 1500 bytes.
+      const cut = Layer.succeed(SshTransport, {
+        ...makeLocalBash(),
+        exec: (script, options) =>
+          makeLocalBash().exec(script, {
+            ...options,
+            ...(typeof options.stdin === "string" ? { stdin: options.stdin.slice(0, 2000) } : {})
+          })
+      })
+      const files = RemoteFilesSsh.pipe(Layer.provide(Layer.merge(cut, Layer.succeed(AppConfig, testConfig("root")))))
+      for (const [name, expectSha256] of [["bin", sha(BINARY)], ["brand-new", null]] as const) {
+        const target = host(join(dir, name))
+        const e = yield* Effect.flip(
+          Effect.flatMap(RemoteFiles, (f) => f.write(target, bytes, opts({ expectSha256 }))).pipe(Effect.provide(files))
+        )
+        assert.deepInclude(e, { _tag: "NodeCommandFailed" })
+        if (name === "bin") assert.deepStrictEqual(readFileSync(join(dir, name)), BINARY)
+        else assert.isFalse(existsSync(join(dir, name)))
+        assert.deepStrictEqual(temps(dir), [])
+      }
+    }))
 })
