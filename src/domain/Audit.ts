@@ -72,6 +72,8 @@ export const AuditRecord = Schema.Struct({
   rootTier: opt(Schema.Boolean),
   /** The process that wrote the intent (recovery closes only intents of processes that are gone). */
   pid: opt(Schema.Number),
+  /** The machine of that process. */
+  pidHost: opt(Schema.String),
   /** Managed file writes: the intent's write plan. */
   write: opt(AuditWrite),
   /** Outcome only. */

@@ -1,6 +1,7 @@
 import { FileSystem } from "@effect/platform"
 import { Effect, Layer, Option, Ref } from "effect"
 import { randomUUID } from "node:crypto"
+import { hostname } from "node:os"
 import { dirname } from "node:path"
 import { checkAnchor } from "../domain/audit/HeadAnchor.js"
 import { verifyText } from "../domain/AuditChain.js"
@@ -103,7 +104,7 @@ export const makeAuditLogJsonl = (
         const { host, isLargeChange, path: target, rootTier, tier, tool, vmid, write } = i
         const args = i.args === undefined ? undefined : redactValue(i.args, extraKeys).value
         const note = i.note === undefined ? undefined : redactText(i.note, extraKeys).text
-        const optional = { host, vmid, path: target, args, note, isLargeChange, rootTier, pid: process.pid, write }
+        const optional = { host, vmid, path: target, args, note, isLargeChange, rootTier, pid: process.pid, pidHost: hostname(), write }
         const seq = yield* append(tier, (seq, ts, prevHash) => ({
           seq,
           ts,

@@ -118,7 +118,13 @@ export const makeBackupStore = (dir: string, settings: Partial<BackupStoreSettin
       newestRevertible,
       content,
       verify: makeVerify(fs, layout, records),
-      removeTemps: makeRemoveTemps(fs, layout, records),
+      // A sweep of every temp file waits for the store lock, so it never deletes a live put's temp file.
+      removeTemps: (auditId?: string) => {
+        const sweep = makeRemoveTemps(fs, layout, records)(auditId)
+        return auditId !== undefined ? sweep : Effect.scoped(
+          Effect.zipRight(locks.acquire("store", "the backup store is busy"), sweep)
+        ).pipe(Effect.orElseSucceed(() => 0))
+      },
       lock
     })
   })

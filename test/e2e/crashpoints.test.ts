@@ -118,4 +118,33 @@ describe("crash points of a managed write (security.md §5.3)", () => {
       await check(node, expected[step] ?? { target: "old" })
     }, 60_000)
   }
+
+  for (const step of ["after-intent", "after-remote-tmp", "after-remote-rename"] as const) {
+    it(`crash ${step} while creating a new file: absent or complete, never partial; revert deletes`, async () => {
+      const node = crashNode()
+      const run = await callAndMaybeDie(node, "pct_write_file", {
+        vmid: 100,
+        path: "/etc/brand-new.conf",
+        content: NEW
+      }, {
+        MCP_TEST_CRASH_AT: step
+      })
+      expect(run.died).toBe(true)
+      const s = await connect(node)
+      try {
+        await s.call("query_audit", { limit: 1 })
+        const read = await s.call("pct_read_file", { vmid: 100, path: "/etc/brand-new.conf", encoding: "base64" })
+        if (read.isError) expect(JSON.stringify(read.content)).toContain("FILE_NOT_FOUND")
+        else expect(sha256(Buffer.from(String(read.structuredContent?.content), "base64"))).toBe(sha256(NEW))
+        expect(nodeTemps(node)).toEqual([])
+        if (!read.isError) {
+          const reverted = await s.call("revert_file", { vmid: 100, path: "/etc/brand-new.conf" })
+          expect(reverted.structuredContent?.deleted).toBe(true)
+        }
+      } finally {
+        await s.close()
+      }
+      expect(verifyStores(node).code).toBe(0)
+    }, 60_000)
+  }
 })

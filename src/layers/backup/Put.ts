@@ -1,5 +1,6 @@
 import type { FileSystem } from "@effect/platform"
 import { Clock, Effect } from "effect"
+import { dirname } from "node:path"
 import type { VersionRecord } from "../../domain/Backup.js"
 import { descriptor, targetKey } from "../../domain/Backup.js"
 import { crashAt } from "../../domain/CrashPoint.js"
@@ -91,9 +92,14 @@ export const makePut = ({ fs, layout, locks, records, settings, writer }: PutDep
       const { auditId, preImage, target } = request
       const key = targetKey(target)
       for (const folder of [layout.blobs, layout.targetDir(key)]) {
+        const existed = yield* fs.exists(folder).pipe(Effect.orElseSucceed(() => false))
         yield* fs.makeDirectory(folder, { recursive: true, mode: 0o700 }).pipe(
           Effect.mapError(fail(`creating ${folder}`))
         )
+        // A new directory is durable only once its parent is synced (N1 across a power loss).
+        if (!existed) {
+          yield* writer.syncDir(dirname(folder)).pipe(Effect.mapError(fail(`syncing the parent of ${folder}`)))
+        }
       }
       let blob: { readonly sha: string; readonly bytes: Uint8Array; readonly write: boolean } | undefined
       if (preImage.kind === "content") {

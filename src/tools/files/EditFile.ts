@@ -8,6 +8,7 @@ import { allowUnbackedField, dryRunField, expectedShaField, WriteResult } from "
 import type { Current } from "./PreImage.js"
 import { auditGuard } from "./Refusal.js"
 import { checkPath, resolveForWrite, targetOf } from "./Resolve.js"
+import { sha256Hex } from "./Summary.js"
 import type { SurfaceSpec } from "./Surfaces.js"
 import { followSymlinksField, SURFACES } from "./Surfaces.js"
 import { managedWrite } from "./WriteCore.js"
@@ -67,7 +68,8 @@ export const applyEdit = (path: string, input: EditInput, maxBytes: number | und
     if (!isText(current.content.bytes)) {
       return yield* new EditFailed({ reason: "not_text", count: 0, message: `${path} is not UTF-8 text` })
     }
-    const text = new TextDecoder().decode(current.content.bytes)
+    // ignoreBOM: a byte-order mark is content; dropping it would change bytes outside the edit.
+    const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(current.content.bytes)
     const count = countOf(text, input.oldString)
     if (count === 0) {
       return yield* new EditFailed({ reason: "not_found", count, message: `oldString was not found in ${path}` })
@@ -97,18 +99,23 @@ export const applyEdit = (path: string, input: EditInput, maxBytes: number | und
     return bytes
   })
 
-const clip = (s: string) => (s.length > 512 ? `${s.slice(0, 512)}… (${s.length} chars)` : s)
+/** Edit strings are file content: the audit keeps their size and hash, never the text (secrets stay out of it). */
+const summary = (s: string) => `<${s.length} chars, sha256 ${sha256Hex(new TextEncoder().encode(s))}>`
 
 const editHandler = (spec: SurfaceSpec, name: string, config: AppConfigShape) => (input: EditInput) =>
   Effect.gen(function*() {
     const path = yield* checkPath(name, input.path, config)
     const requested = targetOf(spec.surface, path, input.vmid)
     const resolved = yield* resolveForWrite(name, spec.surface, requested, config, input.followSymlinks).pipe(
-      auditGuard(name, requested, { ...input, oldString: clip(input.oldString), newString: clip(input.newString) })
+      auditGuard(name, requested, {
+        ...input,
+        oldString: summary(input.oldString),
+        newString: summary(input.newString)
+      })
     )
     return yield* managedWrite({
       tool: name,
-      args: { ...input, oldString: clip(input.oldString), newString: clip(input.newString) },
+      args: { ...input, oldString: summary(input.oldString), newString: summary(input.newString) },
       resolved,
       compute: applyEdit(
         path,

@@ -4,6 +4,7 @@ import { BackupUnavailable } from "../../domain/Errors.js"
 import type { AppConfigShape } from "../../services/AppConfig.js"
 import type { BackupStoreShape, PreImage, PutResult } from "../../services/BackupStore.js"
 import type { RemoteContent } from "../../services/RemoteFiles.js"
+import { AGENT_WRITE_MAX_BYTES } from "./Surfaces.js"
 
 /** What the current content of a target is, as the write protocol read it under the target's lock. */
 export type Current =
@@ -48,6 +49,10 @@ export const keepPreImage = (
   const { current } = request
   const tooLarge = current.kind === "too-large"
     ? current.why
+    : current.kind === "content" && request.target.kind === "qm" &&
+        current.content.bytes.length > AGENT_WRITE_MAX_BYTES
+    ? `the current file is ${current.content.bytes.length} bytes and the guest agent can write back at most ` +
+      `${AGENT_WRITE_MAX_BYTES}, so a revert could not restore it`
     : current.kind === "content" && config.files.largeFilePolicy === "metadata-only" &&
         current.content.bytes.length > config.files.largeFileBytes
     ? `the current file is ${current.content.bytes.length} bytes, over LARGE_FILE_BYTES ` +

@@ -1,4 +1,5 @@
 import { Effect, Option } from "effect"
+import { hostname } from "node:os"
 import type { AuditRecord } from "../../domain/Audit.js"
 import type { BackupTarget } from "../../domain/Backup.js"
 import type { AuditLogShape } from "../../services/AuditLog.js"
@@ -7,7 +8,9 @@ import type { RemoteFilesShape } from "../../services/RemoteFiles.js"
 import type { RecoveryReport } from "../../services/WriteRecovery.js"
 
 /** True when `pid` is a live process on this machine other than us (EPERM still means it exists). */
-export const processAlive = (pid: number | undefined): boolean => {
+export const processAlive = (pid: number | undefined, host?: string): boolean => {
+  // An intent written on another machine (a synced data dir) cannot be judged from here: treat it as alive.
+  if (host !== undefined && host !== hostname()) return true
   if (pid === undefined || pid === process.pid || !Number.isSafeInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
@@ -42,7 +45,7 @@ export const recoverWrites = (
     let tempsRemoved = 0
     const pending = yield* Effect.orElseSucceed(audit.pending, (): ReadonlyArray<AuditRecord> => [])
     for (const intent of pending) {
-      if (processAlive(intent.pid)) {
+      if (processAlive(intent.pid, intent.pidHost)) {
         left++
         continue
       }
@@ -63,10 +66,12 @@ export const recoverWrites = (
       const target = targetOf(write)
       const done = yield* Effect.gen(function*() {
         yield* store.lock(target)
-        const live = Option.getOrNull(yield* remote.hash(target))
-        const outcome = classify(live, write.prevSha256, write.newSha256)
+        // Temps first: a node script that outlived its server can then no longer commit, so the hash read next
+        // is final.
         tempsRemoved += yield* remote.removeTemps(target, intent.id)
         tempsRemoved += yield* store.removeTemps(intent.id)
+        const live = Option.getOrNull(yield* remote.hash(target))
+        const outcome = classify(live, write.prevSha256, write.newSha256)
         yield* audit.outcome(handle, {
           outcome,
           note: `${note}; the target hashes to ${live ?? "nothing (missing)"}`,

@@ -58,6 +58,14 @@ export const resolveForWrite = (
     const files = yield* RemoteFiles
     yield* guardWrite(surface, requested.path, requested.path)
     const stat = yield* files.stat(requested)
+    if (stat.isSymlink && stat.resolvedPath === "") {
+      // Fail closed: a link whose target the node cannot name could lead anywhere.
+      return yield* new NotRegularFile({
+        path: requested.path,
+        fileType: "symlink",
+        message: `${requested.path} is a symbolic link the node cannot resolve; refusing to write through it.`
+      })
+    }
     const resolvedPath = stat.resolvedPath === "" ? requested.path : stat.resolvedPath
     if (resolvedPath !== requested.path) {
       yield* checkPath(tool, resolvedPath, config)

@@ -1,5 +1,6 @@
 import { Effect, Option, Schema } from "effect"
 import { descriptor } from "../../domain/Backup.js"
+import { FileTooLarge } from "../../domain/Errors.js"
 import { AppConfig } from "../../services/AppConfig.js"
 import { AuditLog } from "../../services/AuditLog.js"
 import { BackupStore } from "../../services/BackupStore.js"
@@ -10,8 +11,9 @@ import { readsNode } from "../Annotations.js"
 import { defineTool } from "../Runner.js"
 import { WriteResult } from "./Outcome.js"
 import { auditRefusal } from "./Refusal.js"
-import { resolveForWrite } from "./Resolve.js"
+import { checkPath, resolveForWrite } from "./Resolve.js"
 import { diffOf } from "./Summary.js"
+import { AGENT_WRITE_MAX_BYTES } from "./Surfaces.js"
 import type { VersionInput } from "./Versions.js"
 import { findVersion, requireTierFor, VersionFields } from "./Versions.js"
 import { managedWrite } from "./WriteCore.js"
@@ -126,6 +128,7 @@ export const revertFile = defineTool({
       yield* breaker.check(key, input.overrideCircuitBreaker).pipe(
         Effect.catchAll((e) => auditRefusal(audit, fields, e))
       )
+      yield* checkPath("revert_file", target.path, config)
       const resolved = yield* resolveForWrite("revert_file", target.kind, target, config, false)
       const note = [
         `Reverted from backup: ${version.backupPath}`,
@@ -135,12 +138,26 @@ export const revertFile = defineTool({
         tool: "revert_file",
         args: input,
         resolved,
-        compute: () => Effect.map(store.content(version), Option.getOrNull),
+        compute: () =>
+          Effect.flatMap(store.content(version), (bytes) =>
+            Option.isSome(bytes) && target.kind === "qm" && bytes.value.length > AGENT_WRITE_MAX_BYTES
+              ? Effect.fail(
+                new FileTooLarge({
+                  path: target.path,
+                  sizeBytes: bytes.value.length,
+                  capBytes: AGENT_WRITE_MAX_BYTES,
+                  message: `this version is ${bytes.value.length} bytes; the guest agent can write at most ` +
+                    `${AGENT_WRITE_MAX_BYTES}, so it cannot be restored through the agent`
+                })
+              )
+              : Effect.succeed(Option.getOrNull(bytes))),
         allowUnbacked: false,
         dryRun: false,
         note
       })
-      if (!input.overrideCircuitBreaker && result.changed) yield* breaker.strike(key)
+      if (!input.overrideCircuitBreaker && result.changed) {
+        yield* breaker.strike(key)
+      }
       return { ...result, note }
     })
 })

@@ -12,7 +12,7 @@ export const sha256Hex = (bytes: Uint8Array): string => createHash("sha256").upd
 /** Lines shown in a write's or revert's diff. */
 export const DIFF_MAX_LINES = 200
 
-const decoder = new TextDecoder()
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true })
 
 /** Diff old → new when both sides are text (a missing side counts as empty); `null` for binary. */
 export const diffOf = (path: string, before: Option.Option<Uint8Array>, after: Uint8Array | null) => {

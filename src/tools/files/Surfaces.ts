@@ -50,3 +50,6 @@ export const followSymlinksField = Schema.optionalWith(Schema.Boolean, { exact: 
     description: "If the path is a symbolic link, write the file it points to (the link is kept). Without it a " +
       "link is refused."
   })
+
+/** PVE accepts at most 61440 base64 characters per agent file-write: 46080 bytes, whatever QM_WRITE_MAX_BYTES says. */
+export const AGENT_WRITE_MAX_BYTES = 46_080

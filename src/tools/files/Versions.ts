@@ -1,11 +1,14 @@
 import { Effect, Option, Schema } from "effect"
 import type { BackupTarget } from "../../domain/Backup.js"
+import { descriptor } from "../../domain/Backup.js"
 import { BackupNotFound, GuardRefused, InvalidArguments } from "../../domain/Errors.js"
 import { VmId } from "../../domain/Ids.js"
 import type { Tier } from "../../domain/Tier.js"
 import { tierAllows } from "../../domain/Tier.js"
 import type { StoredVersion } from "../../services/BackupStore.js"
 import { BackupStore } from "../../services/BackupStore.js"
+import { RemoteFiles } from "../../services/RemoteFiles.js"
+import { TierGate } from "../../services/TierGate.js"
 
 /** Addressing shared by diff_config and revert_file (original-spec §4.3, REQ-G6). */
 export const VersionFields = {
@@ -30,13 +33,11 @@ export interface VersionInput {
 export const targetOfRecord = (v: StoredVersion): Option.Option<BackupTarget> => {
   const r = v.record
   if (r.targetKind !== undefined && r.path !== undefined) {
-    return Option.some(
-      r.targetKind === "host" ? { kind: "host", path: r.path } : {
-        kind: r.targetKind,
-        vmid: r.vmid ?? 0,
-        path: r.path
-      }
-    )
+    const t: BackupTarget = r.targetKind === "host"
+      ? { kind: "host", path: r.path }
+      : { kind: r.targetKind, vmid: r.vmid ?? 0, path: r.path }
+    // B16: the fields must name the same target as the descriptor the record is filed under.
+    return descriptor(t) === r.target ? Option.some(t) : Option.none()
   }
   const m = /^(host):(\/.*)$|^(pct|qm):(\d+):(\/.*)$/s.exec(r.target)
   if (m === null) return Option.none()
@@ -72,19 +73,31 @@ export const findVersion = (tool: string, input: VersionInput) =>
     }
     if (input.path === undefined) return yield* invalid(tool, "give backupPath, or path (and vmid for a guest file)")
     const path = input.path
+    if (input.vmid === undefined) yield* requireTierFor(tool, { kind: "host", path }, (yield* TierGate).tier)
     const targets: ReadonlyArray<BackupTarget> = input.vmid === undefined
       ? [{ kind: "host", path }]
       : [{ kind: "pct", vmid: input.vmid, path }, { kind: "qm", vmid: input.vmid, path }]
-    const found = yield* Effect.forEach(
-      targets,
-      (t) => Effect.map(store.newestRevertible(t), Option.map((version) => ({ version, target: t })))
-    )
+    // The newest revertible version that would change something: after a write that did not apply, the newest
+    // pre-image equals the live file, and "reverting" to it would be a silent no-op (review finding).
+    const files = yield* RemoteFiles
+    const found = yield* Effect.forEach(targets, (t) =>
+      Effect.gen(function*() {
+        const listed = yield* store.list(t)
+        if (listed.length === 0) return Option.none()
+        const live = Option.getOrNull(yield* files.hash(t).pipe(Effect.orElseSucceed(() => Option.none<string>())))
+        const pick = listed.find((v) =>
+          v.revertible && (v.kind === "absent" ? live !== null : v.sha256 !== undefined && v.sha256 !== live)
+        )
+        if (pick === undefined) return Option.none()
+        return Option.some({ version: yield* store.resolve(pick.backupPath), target: t })
+      }))
     const newest = found.flatMap(Option.toArray).sort((a, b) =>
       b.version.record.ts.localeCompare(a.version.record.ts)
     )[0]
     if (newest === undefined) {
       return yield* new BackupNotFound({
-        message: `No revertible backup for ${input.vmid === undefined ? "" : `guest ${input.vmid}: `}${path}`
+        message: `No revertible backup of ${input.vmid === undefined ? "" : `guest ${input.vmid}: `}${path} that ` +
+          `differs from its current content`
       })
     }
     return newest

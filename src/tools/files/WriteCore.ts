@@ -16,6 +16,7 @@ import { currentSha, keepPreImage } from "./PreImage.js"
 import { auditRefusal } from "./Refusal.js"
 import type { Resolved } from "./Resolve.js"
 import { describeChange, sha256Hex } from "./Summary.js"
+import { readCurrent, settleAfterFailure } from "./WriteSteps.js"
 
 export interface WritePlan<E, R> {
   readonly tool: string
@@ -28,26 +29,6 @@ export interface WritePlan<E, R> {
   readonly dryRun: boolean
   readonly note?: string | undefined
 }
-
-/** Reads the target under its lock: its bytes, that it is absent, or (over the cap) only its hash and size. */
-const readCurrent = (resolved: Resolved, limit: number) =>
-  Effect.gen(function*() {
-    const files = yield* RemoteFiles
-    const read = yield* files.read(resolved.target, limit).pipe(
-      Effect.map(Option.match({
-        onNone: (): Current => ({ kind: "absent" }),
-        onSome: (content): Current => ({ kind: "content", content })
-      })),
-      Effect.catchTag("FileTooLarge", (e) =>
-        Effect.map(files.hash(resolved.target), (sha): Current => ({
-          kind: "too-large",
-          sha256: Option.getOrElse(sha, () => ""),
-          sizeBytes: e.sizeBytes,
-          why: `the current file is ${e.sizeBytes} bytes, over the ${limit}-byte read cap`
-        })))
-    )
-    return read
-  })
 
 /**
  * One managed write (security.md §5.2): per-target lock → read → compare-and-swap → pre-image durable → audit
@@ -189,12 +170,19 @@ export const managedWrite = <E extends ToolFailure, R>(plan: WritePlan<E, R>) =>
           const durationMs = (yield* Clock.currentTimeMillis) - started
           const sent = yield* Ref.get(remoteStarted)
           const base = outcomeOf(exit)
-          const outcome = !Exit.isSuccess(exit) && sent && base.outcome === "interrupted"
-            ? { ...base, outcome: "unknown" as const }
+          // The remote step began and did not report success: look at the target instead of guessing, and clear
+          // the write's temp files (a node script may have outlived the call).
+          const settled = !Exit.isSuccess(exit) && sent
+            ? yield* settleAfterFailure(target, auditId, before, after)
+            : undefined
+          const outcome = settled !== undefined && base.outcome !== "error"
+            ? { ...base, outcome: settled.state }
             : base
           const result = Exit.isSuccess(exit)
             ? { result: { sha256After: exit.value.sha256After, backupPath: exit.value.backupPath } }
-            : {}
+            : settled === undefined
+            ? {}
+            : { result: settled }
           yield* audit.outcome(handle, { ...outcome, ...result, durationMs }).pipe(
             Effect.catchAll((e) => Effect.logError(`audit outcome for ${plan.tool} could not be written: ${e.message}`))
           )

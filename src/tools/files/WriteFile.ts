@@ -13,8 +13,8 @@ import { managedWrite } from "./WriteCore.js"
 
 export const writesNode = { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true }
 
-/** PVE accepts at most 61440 base64 characters per agent file-write: 46080 bytes, whatever QM_WRITE_MAX_BYTES says. */
-export const AGENT_WRITE_MAX_BYTES = 46_080
+import { AGENT_WRITE_MAX_BYTES } from "./Surfaces.js"
+export { AGENT_WRITE_MAX_BYTES }
 
 /** 4/3 of the largest content, in characters: base64 of a 64 MiB file. */
 const MAX_CONTENT_CHARS = 90_000_000

@@ -39,6 +39,11 @@ export const makeListDirectory = (config: AppConfigShape) =>
       Effect.gen(function*() {
         const path = yield* checkPath("list_directory", input.path, config)
         const files = yield* RemoteFiles
+        // B4/B7: a symlinked directory is listed only if where it leads passes the path rules too.
+        const stat = yield* files.stat({ kind: "host", path })
+        if (stat.resolvedPath !== "" && stat.resolvedPath !== path) {
+          yield* checkPath("list_directory", stat.resolvedPath, config)
+        }
         const all = [...(yield* files.listDirectory(path))].sort((
           a,
           b
