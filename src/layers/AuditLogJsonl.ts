@@ -104,7 +104,18 @@ export const makeAuditLogJsonl = (
         const { host, isLargeChange, path: target, rootTier, tier, tool, vmid, write } = i
         const args = i.args === undefined ? undefined : redactValue(i.args, extraKeys).value
         const note = i.note === undefined ? undefined : redactText(i.note, extraKeys).text
-        const optional = { host, vmid, path: target, args, note, isLargeChange, rootTier, pid: process.pid, pidHost: hostname(), write }
+        const optional = {
+          host,
+          vmid,
+          path: target,
+          args,
+          note,
+          isLargeChange,
+          rootTier,
+          pid: process.pid,
+          pidHost: hostname(),
+          write
+        }
         const seq = yield* append(tier, (seq, ts, prevHash) => ({
           seq,
           ts,
