@@ -86,6 +86,7 @@ for (const delay of delays.length > 0 ? delays : [150, 300, 450, 600, 900]) {
   const back = await c.call("pct_read_file", { vmid: 100, path: PATH, encoding: "base64" })
   const restored = sha(Buffer.from(back.structuredContent.content, "base64")) === newest.sha256
   const temps = await c.call("pct_exec", { vmid: 100, command: "ls -a /root | grep -c mcp-.*tmp || true" })
+  if (temps.isError) console.log(JSON.stringify(temps.content))
   await c.close()
   const verify = spawn(process.execPath, [server, "verify", "--read-data"], { env: fullEnv, stdio: "ignore" })
   const verified = await new Promise((r) => verify.once("exit", (code) => r(code === 0)))
