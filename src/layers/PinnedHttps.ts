@@ -39,16 +39,23 @@ const detail = (e: Error): string => {
   return code === undefined ? e.message : code
 }
 
+/**
+ * A TLS connection whose certificate is judged by its pin, not by a CA (hence `rejectUnauthorized: false`), TLS 1.2
+ * or newer, with SNI for host names. The one way this code base opens a TLS connection to a node.
+ */
+export const connectForPin = (host: string, port: number): TLSSocket =>
+  connect({
+    host,
+    port,
+    ...(isIP(host) === 0 ? { servername: host } : {}),
+    rejectUnauthorized: false,
+    minVersion: "TLSv1.2"
+  })
+
 /** TCP connect + TLS handshake; the socket is destroyed if the fiber is interrupted meanwhile. */
 const handshake = (host: string, port: number, endpoint: string) =>
   Effect.async<TLSSocket, ApiUnavailable>((resume) => {
-    const socket = connect({
-      host,
-      port,
-      ...(isIP(host) === 0 ? { servername: host } : {}),
-      rejectUnauthorized: false,
-      minVersion: "TLSv1.2"
-    })
+    const socket = connectForPin(host, port)
     let settled = false
     const settle = (effect: Effect.Effect<TLSSocket, ApiUnavailable>) => {
       if (settled) return

@@ -1,15 +1,16 @@
-import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { CRASH_STEPS } from "../../src/domain/CrashPoint.js"
 import type { CrashNode } from "../support/CrashHarness.js"
 import {
+  auditRecords,
   callAndMaybeDie,
   connect,
   crashNode,
   localTemps,
   nodeTemps,
   sha256,
+  unsettledIntents,
   verifyStores
 } from "../support/CrashHarness.js"
 
@@ -21,12 +22,6 @@ import {
 const OLD = "listen 8080\nworkers 4\n"
 const NEW = `${"listen 9090\nworkers 8\n".repeat(200)}`
 const PATH = "/etc/app.conf"
-
-const auditRecords = (node: CrashNode) =>
-  readFileSync(join(node.env.HOMELAB_MCP_DATA_DIR ?? "", "audit.jsonl"), "utf8")
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as { kind: string; id: string; outcome?: string; tool: string })
 
 /** The checker: target old or new, one outcome per intent, stores verify, revert exact, no temp files. */
 const check = async (node: CrashNode, expect_: { target: "old" | "new" | "either"; outcome?: string }) => {
@@ -44,9 +39,7 @@ const check = async (node: CrashNode, expect_: { target: "old" | "new" | "either
 
     const records = auditRecords(node)
     const intents = records.filter((r) => r.kind === "intent")
-    for (const i of intents) {
-      expect(records.filter((r) => r.kind === "outcome" && r.id === i.id)).toHaveLength(1)
-    }
+    expect(unsettledIntents(records)).toEqual([])
     if (expect_.outcome !== undefined) {
       const last = intents.filter((i) => i.tool === "pct_write_file").at(-1)
       const outcome = records.find((r) => r.kind === "outcome" && r.id === last?.id)

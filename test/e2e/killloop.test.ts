@@ -1,13 +1,13 @@
-import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
 import { expect, it } from "vitest"
 import {
+  auditRecords,
   callAndMaybeDie,
   connect,
   crashNode,
   localTemps,
   nodeTemps,
   sha256,
+  unsettledIntents,
   verifyStores
 } from "../support/CrashHarness.js"
 
@@ -61,15 +61,7 @@ it(`kill loop: ${ITERATIONS} iterations, seed ${SEED}`, async () => {
     } finally {
       await s.close()
     }
-    const log = join(node.env.HOMELAB_MCP_DATA_DIR ?? "", "audit.jsonl")
-    const records = (existsSync(log) ? readFileSync(log, "utf8") : "")
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as { kind: string; id: string })
-    for (const r of records.filter((x) => x.kind === "intent")) {
-      const outcomes = records.filter((x) => x.kind === "outcome" && x.id === r.id).length
-      expect(outcomes, `iteration ${i}, seed ${SEED}: intent ${r.id}`).toBe(1)
-    }
+    expect(unsettledIntents(auditRecords(node)), `iteration ${i}, seed ${SEED}`).toEqual([])
     expect(nodeTemps(node), `iteration ${i}, seed ${SEED}`).toEqual([])
     expect(localTemps(node), `iteration ${i}, seed ${SEED}`).toEqual([])
     const v = verifyStores(node)

@@ -120,3 +120,26 @@ export const localTemps = (node: CrashNode): ReadonlyArray<string> => {
   walk(root)
   return found
 }
+
+export interface AuditLine {
+  readonly kind: string
+  readonly id: string
+  readonly tool: string
+  readonly outcome?: string
+}
+
+/** The node's audit log as parsed lines (empty before the first mutation). */
+export const auditRecords = (node: CrashNode): ReadonlyArray<AuditLine> => {
+  const log = join(node.env.HOMELAB_MCP_DATA_DIR ?? "", "audit.jsonl")
+  if (!existsSync(log)) return []
+  return readFileSync(log, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as AuditLine)
+}
+
+/** Intents that do not have exactly one outcome. */
+export const unsettledIntents = (records: ReadonlyArray<AuditLine>): ReadonlyArray<string> =>
+  records.filter((r) => r.kind === "intent")
+    .filter((i) => records.filter((r) => r.kind === "outcome" && r.id === i.id).length !== 1)
+    .map((i) => i.id)

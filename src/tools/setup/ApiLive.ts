@@ -1,8 +1,6 @@
 import { Effect, Either, Layer, Redacted } from "effect"
-import { isIP } from "node:net"
-import { connect } from "node:tls"
 import { fingerprintOf } from "../../domain/Fingerprint.js"
-import { pinnedRequest } from "../../layers/PinnedHttps.js"
+import { connectForPin, pinnedRequest } from "../../layers/PinnedHttps.js"
 import { SetupApi, SetupFailed } from "./Ports.js"
 
 /** The node's API for setup: a bare TLS handshake for the pin, and pinned token GETs (the server's own client). */
@@ -13,13 +11,7 @@ const hostPort = (host: string, port: number) => `${host.includes(":") ? `[${hos
 
 const certificate = (host: string, port: number) =>
   Effect.async<string, SetupFailed>((resume) => {
-    const socket = connect({
-      host,
-      port,
-      ...(isIP(host) === 0 ? { servername: host } : {}),
-      rejectUnauthorized: false,
-      minVersion: "TLSv1.2"
-    })
+    const socket = connectForPin(host, port)
     const done = (e: Effect.Effect<string, SetupFailed>) => {
       socket.destroy()
       resume(e)
