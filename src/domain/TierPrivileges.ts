@@ -90,8 +90,14 @@ export interface PrivilegeComparison {
   readonly excess: ReadonlyArray<PrivilegeAt>
 }
 
-const covers = (path: string, scope: string): boolean =>
-  path === "/" || path === scope || path.startsWith(`${scope}/`) || (scope === "/vms" && path.startsWith("/pool/"))
+/**
+ * Whether a privilege held on `path` reaches `scope`. `/` counts only when it propagates (value 1): a `/` ACL with
+ * `--propagate 0`, or a `NoAccess` on `/vms`, leaves the scope without it, and PVE lists `/vms`, `/nodes` and
+ * `/storage` themselves whenever they do hold it.
+ */
+const covers = (path: string, scope: string, value: number | undefined): boolean =>
+  (path === "/" && value === 1) || path === scope || path.startsWith(`${scope}/`) ||
+  (scope === "/vms" && path.startsWith("/pool/"))
 
 /** Compares a token's effective permissions with the tier: missing below the floor, excess above the role. */
 export const comparePrivileges = (
@@ -101,10 +107,15 @@ export const comparePrivileges = (
 ): PrivilegeComparison => {
   const paths = Object.keys(effective).sort((a, b) => a.length - b.length || a.localeCompare(b))
   const held = (path: string): ReadonlyArray<string> => Object.keys(effective[path] ?? {})
+  /** A scope PVE lists itself decides alone (so `NoAccess` there wins over `/`); otherwise what reaches it. */
+  const reaches = (privilege: string): boolean => {
+    const scope = privilegeScope(privilege)
+    const own = effective[scope]
+    if (own !== undefined) return privilege in own
+    return paths.some((path) => held(path).includes(privilege) && covers(path, scope, effective[path]?.[privilege]))
+  }
   const missing = requiredPrivileges(tier)
-    .filter((privilege) =>
-      !paths.some((path) => covers(path, privilegeScope(privilege)) && held(path).includes(privilege))
-    )
+    .filter((privilege) => !reaches(privilege))
     .map((privilege) => ({ privilege, path: privilegeScope(privilege) }))
   const allowed = new Set(tierPrivileges(tier, pve))
   const excess = new Map<string, string>()

@@ -145,4 +145,17 @@ describe("TierPrivileges", () => {
       `pveum role add HomelabMCP-Operate --privs "${OPERATE_8.join(",")}"`
     )
   })
+
+  it("a `/` ACL that does not propagate, or NoAccess below it, does not cover the scopes", () => {
+    const noPropagate = Object.fromEntries(tierPrivileges("operate", 9).map((p) => [p, 0]))
+    const weak = comparePrivileges("operate", 9, { "/": noPropagate })
+    expect(weak.missing.map((m) => m.privilege).sort()).toEqual(
+      ["Datastore.Audit", "Sys.Audit", "VM.Audit", "VM.PowerMgmt"].sort()
+    )
+    const propagating = Object.fromEntries(tierPrivileges("operate", 9).map((p) => [p, 1]))
+    // PVE lists /vms on its own; with NoAccess there it is listed empty, so the VM privileges are missing
+    const blocked = comparePrivileges("operate", 9, { "/": propagating, "/vms": {} })
+    expect(blocked.missing.map((m) => m.privilege).sort()).toEqual(["VM.Audit", "VM.PowerMgmt"])
+    expect(comparePrivileges("operate", 9, { "/": propagating }).missing).toEqual([])
+  })
 })

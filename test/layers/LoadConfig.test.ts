@@ -1,5 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Either, Option, Redacted } from "effect"
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { ROOT_ACKNOWLEDGMENT } from "../../src/domain/Tier.js"
 import { dataDir } from "../../src/layers/config/DataDir.js"
 import { loadConfig } from "../../src/layers/config/LoadConfig.js"
@@ -112,6 +115,22 @@ describe("loadConfig", () => {
         yield* load({ ...API, AUDIT_LOG_PATH: "/a/log.jsonl", BACKUP_DIR: "/b", CENSUS_DIR: "/c" })
       )
       expect([config.auditLogPath, config.backupDir, config.censusDir]).toEqual(["/a/log.jsonl", "/b", "/c"])
+    }))
+})
+
+describe("PVE_API_TOKEN_SECRET_FILE", () => {
+  const { PVE_API_TOKEN_SECRET: _secret, ...rest } = API
+  it.effect("reads the secret from an owner-only file; refuses a readable one, a relative path, and both set", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "homelab-mcp-secret-"))
+      const file = join(dir, "token-secret")
+      writeFileSync(file, `${API.PVE_API_TOKEN_SECRET}\n`, { mode: 0o600 })
+      const config = Either.getOrThrow(yield* load({ ...rest, PVE_API_TOKEN_SECRET_FILE: file }))
+      expect(Redacted.value(Option.getOrThrow(config.api).tokenSecret)).toBe(API.PVE_API_TOKEN_SECRET)
+      chmodSync(file, 0o644)
+      yield* failsOn({ ...rest, PVE_API_TOKEN_SECRET_FILE: file }, "PVE_API_TOKEN_SECRET_FILE", /chmod 600/)
+      yield* failsOn({ ...rest, PVE_API_TOKEN_SECRET_FILE: "token" }, "PVE_API_TOKEN_SECRET_FILE", /absolute/)
+      yield* failsOn({ ...API, PVE_API_TOKEN_SECRET_FILE: file }, "PVE_API_TOKEN_SECRET_FILE", /not both/)
     }))
 })
 

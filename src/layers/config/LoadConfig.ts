@@ -8,6 +8,7 @@ import { dataDir } from "./DataDir.js"
 import { decimal, flag, integer, invalid, ordered, raw } from "./Env.js"
 import { filesFrom } from "./FileConfig.js"
 import { privilegesFrom } from "./PrivilegeConfig.js"
+import { tokenSecret } from "./SecretConfig.js"
 
 /** A store path must be absolute: a relative one would differ per working directory (a fresh, empty pin store). */
 const absolute = (name: string, fallback: () => string) =>
@@ -66,7 +67,11 @@ const fingerprint = (name: string) =>
 
 const apiFrom = (data: string) =>
   Effect.gen(function*() {
-    const values = yield* Effect.forEach(API_VARS, raw)
+    const secret = yield* tokenSecret
+    const values = yield* Effect.forEach(
+      API_VARS,
+      (name) => (name === "PVE_API_TOKEN_SECRET" ? Effect.succeed(secret) : raw(name))
+    )
     const missing = API_VARS.filter((_, i) => Option.isNone(values[i] ?? Option.none()))
     if (missing.length === API_VARS.length) return Option.none<ApiSettings>()
     if (missing.length > 0) {
@@ -75,7 +80,7 @@ const apiFrom = (data: string) =>
         `${missing.join(", ")} not set: the API needs all of ${API_VARS.join(", ")}`
       )
     }
-    const [base, tokenId, secret, node] = values.map((v) => Option.getOrElse(v, () => "").trim())
+    const [base, tokenId, secretText, node] = values.map((v) => Option.getOrElse(v, () => "").trim())
     const url = URL.canParse(base ?? "") ? new URL(base ?? "") : undefined
     if (url === undefined || url.protocol !== "https:" || !/\/api2\/json\/?$/.test(url.pathname)) {
       return yield* invalid("PVE_API_BASE_URL", "PVE_API_BASE_URL must look like https://<node>:8006/api2/json")
@@ -102,7 +107,7 @@ const apiFrom = (data: string) =>
       baseUrl: `${url.protocol}//${url.hostname}:${port}${url.pathname.replace(/\/$/, "")}`,
       endpoint: `${url.hostname}:${port}`,
       tokenId: tokenId ?? "",
-      tokenSecret: Redacted.make(secret ?? ""),
+      tokenSecret: Redacted.make(secretText ?? ""),
       node: node ?? "",
       fingerprint: yield* fingerprint("PVE_API_TLS_FINGERPRINT"),
       knownCertsPath: yield* absolute("PVE_API_KNOWN_CERTS_PATH", () => join(data, "known_certs.json")),

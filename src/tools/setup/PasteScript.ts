@@ -54,8 +54,10 @@ const keyLines = (input: PasteInput): ReadonlyArray<string> => {
   ].join(" ")
   return [
     `if [ -f ${K} ]; then`,
-    `  grep -v ${patterns} ${K} > ${K}.homelab-mcp.tmp || true`,
-    `  cat ${K}.homelab-mcp.tmp > ${K}; rm -f ${K}.homelab-mcp.tmp`,
+    `  : > ${K}.homelab-mcp.tmp || exit 1`,
+    `  LC_ALL=C grep -a -v ${patterns} ${K} >> ${K}.homelab-mcp.tmp; rc=$?`,
+    `  if [ "$rc" -le 1 ]; then cat ${K}.homelab-mcp.tmp > ${K}; fi; rm -f ${K}.homelab-mcp.tmp`,
+    `  [ "$rc" -le 1 ] || exit 1`,
     "fi"
   ]
 }

@@ -144,8 +144,12 @@ export const renderStep = (step: Step): string => {
         `${shQuote(step.line)} >> ${AUTHORIZED_KEYS}`
     case "RemoveKeys":
       // Rewrites through the link (on PVE authorized_keys points into /etc/pve/priv); grep's 1 = nothing left.
-      return `if grep -vxF ${step.lines.map((l) => `-e ${shQuote(l)}`).join(" ")} ${AUTHORIZED_KEYS} > ${TMP} || ` +
-        `[ $? -eq 1 ]; then cat ${TMP} > ${AUTHORIZED_KEYS}; fi; rm -f ${TMP}`
+      // LC_ALL=C -a: a line with non-UTF-8 bytes is still a line (GNU grep would drop it as "binary"). The temp
+      // file is created first, so a failed create can never pass for grep's "nothing left" (exit 1).
+      return `t=${TMP}; : > "$t" || exit 1; LC_ALL=C grep -a -vxF ${
+        step.lines.map((l) => `-e ${shQuote(l)}`).join(" ")
+      } ${AUTHORIZED_KEYS} >> "$t"; rc=$?; if [ "$rc" -le 1 ]; then cat "$t" > ${AUTHORIZED_KEYS}; fi; ` +
+        `rm -f "$t"; [ "$rc" -le 1 ]`
     case "WriteLocalKey":
       return `(local) write a new ed25519 key to ${step.path} (0600) and ${step.path}.pub`
     case "DeleteLocalKey":

@@ -40,17 +40,27 @@ export const readRecord = (dataDir: string): Effect.Effect<Option.Option<KnownTo
     Effect.orElseSucceed(() => Option.none<KnownToken>())
   )
 
+/** The token secret alone, for `PVE_API_TOKEN_SECRET_FILE` (so `claude mcp add` never shows it in `ps`). */
+export const secretFilePath = (dataDir: string): string => join(dataDir, "token-secret")
+
+export const writeSecretFile = (dataDir: string, secret: Redacted.Redacted<string>): Effect.Effect<void, SetupFailed> =>
+  writePrivate(secretFilePath(dataDir), Redacted.value(secret))
+
 /** Temp file (0600) in the same directory, then rename: never a half-written record. */
-export const writeRecord = (dataDir: string, token: KnownToken): Effect.Effect<void, SetupFailed> => {
-  const path = recordPath(dataDir)
+export const writeRecord = (dataDir: string, token: KnownToken): Effect.Effect<void, SetupFailed> =>
+  writePrivate(
+    recordPath(dataDir),
+    JSON.stringify({
+      version: 1,
+      host: token.host,
+      apiPort: token.apiPort,
+      tokenId: token.tokenId,
+      secret: Redacted.value(token.secret)
+    })
+  )
+
+const writePrivate = (path: string, text: string): Effect.Effect<void, SetupFailed> => {
   const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`
-  const text = JSON.stringify({
-    version: 1,
-    host: token.host,
-    apiPort: token.apiPort,
-    tokenId: token.tokenId,
-    secret: Redacted.value(token.secret)
-  })
   return Effect.tryPromise({
     try: async () => {
       await fsp.mkdir(dirname(path), { recursive: true, mode: 0o700 })

@@ -6,6 +6,7 @@ import { tokenIdOf } from "./Plan.js"
 import type { SetupEnv } from "./Ports.js"
 import { SetupClient, SetupConsole } from "./Ports.js"
 import type { Answers } from "./Prompts.js"
+import { secretFilePath, writeSecretFile } from "./Record.js"
 
 /** What the MCP client must start: the server's own environment variables (LoadConfig), and how to pass them. */
 
@@ -78,9 +79,17 @@ export const mcpServersJson = (r: Registration, env: SetupEnv, masked = false): 
     2
   )
 
-export const claudeAddArgs = (r: Registration, env: SetupEnv, masked = false): ReadonlyArray<string> => [
+/**
+ * `claude mcp add` arguments. The secret is passed as a file (`PVE_API_TOKEN_SECRET_FILE`, 0600 in the data
+ * directory), never on the command line, where any local user could read it from `ps` while claude runs.
+ */
+export const claudeAddArgs = (r: Registration, env: SetupEnv, _masked = false): ReadonlyArray<string> => [
   ...["mcp", "add", SERVER_NAME, "--scope", "user"],
-  ...serverEnv(r, masked).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+  ...serverEnv(r)
+    .map(([k, v]): readonly [string, string] =>
+      k === "PVE_API_TOKEN_SECRET" ? ["PVE_API_TOKEN_SECRET_FILE", secretFilePath(env.dataDir)] : [k, v]
+    )
+    .flatMap(([k, v]) => ["-e", `${k}=${v}`]),
   "--",
   env.command,
   ...env.args
@@ -110,6 +119,7 @@ export const register = (client: ClientKind, r: Registration, env: SetupEnv) =>
       return yield* io.out(`${mcpServersJson(r, env)}\n`)
     }
     const claude = (yield* SetupClient).claude
+    yield* writeSecretFile(env.dataDir, r.secret)
     yield* io.info(`\nclaude ${quoted(claudeAddArgs(r, env, true))}\n`)
     // An earlier registration under the same name would make `add` fail; its absence is fine.
     const removed = yield* claude(["mcp", "remove", SERVER_NAME, "--scope", "user"])

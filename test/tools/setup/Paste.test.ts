@@ -43,7 +43,7 @@ describe("paste mode", () => {
         "pveum user token remove \"$U\" observe 2>/dev/null || true",
         "--privsep 1 --expire 1900000000 --comment 'homelab-mcp operate tier' --output-format json",
         "pveum acl modify / --tokens 'mcp@pve!operate' --roles \"$R\"",
-        "grep -v -e ' homelab-mcp@laptop$' -e ' AAAAblob'",
+        "LC_ALL=C grep -a -v -e ' homelab-mcp@laptop$' -e ' AAAAblob'",
         "openssl x509 -in \"$C\" -noout -fingerprint -sha256",
         "ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub",
         `echo ${END}`
@@ -89,7 +89,7 @@ describe("paste mode", () => {
         runSetup(flags("--tier observe --node-host 192.0.2.10 --bootstrap-mode paste --client print"), w.env)
       ).pipe(Effect.provide(w.layer))
       expect(w.stderr()).toContain("bash <<'HOMELAB_MCP_SETUP'")
-      expect(w.stderr()).toContain("grep -v -e ' homelab-mcp@laptop$' -e ' AAAA")
+      expect(w.stderr()).toContain("LC_ALL=C grep -a -v -e ' homelab-mcp@laptop$' -e ' AAAA")
       expect(w.connects.count).toBe(0)
       expect(existsSync(localKeyPath(w.env.dataDir))).toBe(false)
       expect(JSON.parse(w.stdout())).toHaveProperty("mcpServers.homelab.env.PVE_API_TOKEN_SECRET", secret)

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Option } from "effect"
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { NodeState } from "../../../src/tools/setup/Inspect.js"
 import { generateKey } from "../../../src/tools/setup/Keys.js"
 import type { PlanInput } from "../../../src/tools/setup/Plan.js"
@@ -143,9 +147,31 @@ describe("setup plan", () => {
       { _tag: "DeleteLocalKey", path: "/data/ssh/id_ed25519" }
     ])
     expect(renderStep(keySteps[0]!)).toBe(
-      `if grep -vxF -e '${key.publicLine}' -e '${old}' /root/.ssh/authorized_keys > ` +
-        "/root/.ssh/authorized_keys.homelab-mcp.tmp || [ $? -eq 1 ]; then cat /root/.ssh/authorized_keys.homelab-mcp.tmp " +
-        "> /root/.ssh/authorized_keys; fi; rm -f /root/.ssh/authorized_keys.homelab-mcp.tmp"
+      `t=/root/.ssh/authorized_keys.homelab-mcp.tmp; : > "$t" || exit 1; LC_ALL=C grep -a -vxF -e '${key.publicLine}' ` +
+        `-e '${old}' /root/.ssh/authorized_keys >> "$t"; rc=$?; if [ "$rc" -le 1 ]; then cat "$t" > ` +
+        `/root/.ssh/authorized_keys; fi; rm -f "$t"; [ "$rc" -le 1 ]`
     )
+  })
+
+  it("removing our key keeps every other line, non-UTF-8 ones too, and never empties the file on a failed temp", () => {
+    const dir = mkdtempSync(join(tmpdir(), "homelab-mcp-ak-"))
+    const ak = join(dir, "authorized_keys")
+    const ours = "ssh-ed25519 AAAAours homelab-mcp@laptop"
+    const others = Buffer.concat([
+      Buffer.from("ssh-rsa AAAAother1 root@node2\n"),
+      Buffer.from("ssh-ed25519 AAAAother2 J"),
+      Buffer.from([0xf6]),
+      Buffer.from("rg@box\n")
+    ])
+    writeFileSync(ak, Buffer.concat([others, Buffer.from(`${ours}\n`)]))
+    const command = renderStep({ _tag: "RemoveKeys", lines: [ours] }).replaceAll("/root/.ssh/authorized_keys", ak)
+    const run = spawnSync("bash", ["-c", command], { env: { ...process.env, LANG: "C.UTF-8", LC_ALL: "" } })
+    expect(run.status).toBe(0)
+    expect(readFileSync(ak)).toEqual(others)
+    // the temp file cannot be created (its directory is missing): the step fails and the file stays whole
+    const broken = command.replaceAll(`${ak}.homelab-mcp.tmp`, join(dir, "missing", "tmp"))
+    writeFileSync(ak, Buffer.concat([others, Buffer.from(`${ours}\n`)]))
+    expect(spawnSync("bash", ["-c", broken]).status).not.toBe(0)
+    expect(readFileSync(ak).length).toBeGreaterThan(others.length)
   })
 })

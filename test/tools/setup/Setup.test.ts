@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
-import { existsSync, readdirSync, statSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import type { SetupFlags } from "../../../src/tools/setup/Flags.js"
 import { parseSetupFlags } from "../../../src/tools/setup/Flags.js"
@@ -127,7 +127,7 @@ describe("homelab-mcp setup against the simulated node", () => {
           "GET /access/permissions",
           "GET /nodes/pve/qemu/<vmid>/agent/exec-status?pid=1",
           "claude mcp add homelab --scope user",
-          "PVE_API_TOKEN_SECRET=********",
+          "PVE_API_TOKEN_SECRET_FILE=",
           "Dry run: nothing was changed"
         ]
       ) expect(out).toContain(line)
@@ -163,6 +163,12 @@ describe("homelab-mcp setup against the simulated node", () => {
       const add = w.claude[1] ?? []
       expect(add.slice(0, 5)).toEqual(["mcp", "add", "homelab", "--scope", "user"])
       expect(add).toContain("MCP_TIER=observe")
+      // the secret never rides on claude's command line (readable in `ps`): only the 0600 file's path does
+      expect(add.some((a) => a.startsWith("PVE_API_TOKEN_SECRET="))).toBe(false)
+      const fileArg = add.find((a) => a.startsWith("PVE_API_TOKEN_SECRET_FILE=")) ?? ""
+      const secretFile = fileArg.slice("PVE_API_TOKEN_SECRET_FILE=".length)
+      expect((statSync(secretFile).mode & 0o777).toString(8)).toBe("600")
+      expect(readFileSync(secretFile, "utf8").length).toBeGreaterThan(10)
       expect(add.slice(-3)).toEqual(["--", "/usr/bin/node", "/opt/homelab-mcp/dist/server.cjs"])
       expect(w.stdout()).toBe("")
       const missing = yield* makeWorld({ claude: "missing" })
