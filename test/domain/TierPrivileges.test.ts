@@ -12,17 +12,8 @@ import {
   tierRoleName
 } from "../../src/domain/TierPrivileges.js"
 import { ALL_PRIVILEGES, permissions } from "../../src/layers/sim/SimAccess.js"
+import { AUDITOR_8, AUDITOR_9 } from "../support/PveRoles.js"
 
-const AUDITOR_8 = ["Datastore.Audit", "Mapping.Audit", "Pool.Audit", "SDN.Audit", "Sys.Audit", "VM.Audit"]
-const AUDITOR_9 = [
-  "Datastore.Audit",
-  "Mapping.Audit",
-  "Pool.Audit",
-  "SDN.Audit",
-  "Sys.Audit",
-  "VM.Audit",
-  "VM.GuestAgent.Audit"
-]
 const OPERATE_8 = [...AUDITOR_8, "VM.PowerMgmt"]
 const OPERATE_9 = [...AUDITOR_9, "VM.PowerMgmt"]
 

@@ -1,21 +1,14 @@
 import { spawn } from "node:child_process"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ALL_PRIVILEGES } from "../../src/layers/sim/SimAccess.js"
+import { AUDITOR_9 } from "../support/PveRoles.js"
 import type { PveTlsServer, Reply } from "../support/PveTlsServer.js"
 import { fingerprintOfCert, json, startServer } from "../support/PveTlsServer.js"
 import { RUNTIME, SERVER, serverEnv, spawnServer } from "../support/Spawn.js"
 
 /** Token versus tier against a real HTTPS API (an in-process pveproxy stand-in): the built bundle decides at startup. */
 
-const AUDITOR = [
-  "Datastore.Audit",
-  "Mapping.Audit",
-  "Pool.Audit",
-  "SDN.Audit",
-  "Sys.Audit",
-  "VM.Audit",
-  "VM.GuestAgent.Audit"
-]
+const AUDITOR = AUDITOR_9
 let privileges: ReadonlyArray<string> = AUDITOR
 let srv: PveTlsServer
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
+import { rmSync } from "node:fs"
+import { join } from "node:path"
 import { AuditLog } from "../../src/services/AuditLog.js"
 import { call, drive, failed, harness, ok } from "../support/TestLayers.js"
 
@@ -239,6 +241,24 @@ describe("two writers on one file (security.md G4)", () => {
       const audit = yield* AuditLog
       const entries = (yield* audit.query({ tool: "pct_write_file", limit: 10 })).entries
       expect(entries.map((e) => e.outcome).slice(0, 2).sort()).toEqual(["ok", "refused"])
+    }).pipe(Effect.provide(h.layer))
+  })
+})
+
+describe("honest revertibility in diff_config", () => {
+  it.effect("a version whose stored pre-image is gone is shown as not revertible, with the reason", () => {
+    const h = harness("companion")
+    return Effect.gen(function*() {
+      const at = { vmid: 100, path: "/root/damaged.conf" }
+      ok(yield* drive(call(h.plan, "pct_write_file", { ...at, content: "first\n" })))
+      const w = ok(yield* drive(call(h.plan, "pct_write_file", { ...at, content: "second\n" })))
+      rmSync(join(h.config.backupDir, "blobs", sha("first\n")))
+      const d = ok(yield* drive(call(h.plan, "diff_config", { backupPath: String(w.backupPath) })))
+      expect(d).toMatchObject({ revertible: false, diff: null })
+      expect(String(d.revertReason)).toContain("missing")
+      expect(failed(yield* drive(call(h.plan, "revert_file", { backupPath: String(w.backupPath) }))).code).toBe(
+        "BACKUP_DAMAGED"
+      )
     }).pipe(Effect.provide(h.layer))
   })
 })

@@ -54,7 +54,6 @@ export const diffConfig = defineTool({
       const store = yield* BackupStore
       const files = yield* RemoteFiles
       const config = yield* AppConfig
-      const listed = (yield* store.list(target)).find((v) => v.backupPath === version.backupPath)
       const head = {
         target: descriptor(target),
         backupPath: version.backupPath,
@@ -63,14 +62,15 @@ export const diffConfig = defineTool({
         backupSha256: version.record.sha256 ?? null,
         revertDeletes: version.record.kind === "absent"
       }
+      // `content` re-hashes this one version (the same rule list_backups applies): no need to list them all.
       const stored = yield* Effect.either(store.content(version))
       const current = yield* files.read(target, Math.max(config.files.readFileMaxBytes, config.files.largeFileBytes))
       const currentSha256 = Option.match(current, { onNone: () => null, onSome: (c) => c.sha256 })
-      if (stored._tag === "Left" || listed?.revertible === false) {
+      if (stored._tag === "Left") {
         return {
           ...head,
           revertible: false,
-          revertReason: listed?.revertReason ?? (stored._tag === "Left" ? stored.left.message : "not revertible"),
+          revertReason: stored.left.message,
           diff: null,
           diffTruncated: false,
           addedLines: 0,
